@@ -1,0 +1,210 @@
+"""Evidence pieces, the people who write them, and what they cite.
+
+The public rule "what readers may see" lives in ``ArticleQuerySet.published``;
+every view, feed and sitemap asks it rather than filtering on status by hand.
+"""
+
+from django.db import models
+from django.db.models import Count, F, Prefetch
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItemBase
+
+from references.models import Reference
+
+from .rendering import render_markdown
+
+
+class AuthorQuerySet(models.QuerySet):
+    def with_published_articles(self):
+        """Authors credited on at least one published piece, with how many (``published_count``)."""
+        return self.filter(articles__in=Article.objects.published()).annotate(published_count=Count("articles"))
+
+
+class Author(models.Model):
+    """A person credited on evidence pieces, with the credentials readers weigh."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The author's address on the site, e.g. /authors/jacob-teitelbaum/.",
+        error_messages={"unique": "Another author already uses this slug; choose a different one."},
+    )
+    credentials = models.CharField(max_length=100, blank=True, help_text="Degrees or titles after the name, e.g. MD.")
+    affiliation = models.CharField(max_length=300, blank=True)
+    website = models.URLField(max_length=500, blank=True)
+    bio = models.TextField(blank=True, help_text="Markdown. A few sentences on who they are and their work.")
+    bio_html = models.TextField(editable=False, blank=True)
+
+    objects = AuthorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.bio_html = render_markdown(self.bio)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+    @property
+    def display_name(self):
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
+def published_tags():
+    """Tags on at least one published piece, with how many (``published_count``), most used first."""
+    return (
+        Tag.objects.filter(articles_taggedarticle_items__content_object__in=Article.objects.published())
+        .annotate(published_count=Count("articles_taggedarticle_items"))
+        .order_by("-published_count", "name")
+    )
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Pieces the public may see: published, and not scheduled for later."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def tagged(self, tag):
+        return self.filter(tagged_items__tag=tag)
+
+    def citing(self, reference):
+        return self.filter(citations__reference=reference)
+
+    def with_cards(self):
+        """What a list of article cards prints: authors in order and tags, in two queries for the page."""
+        return self.prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            "tags",
+        )
+
+    def with_page(self):
+        """What the article page prints: the cards' data plus the ordered reference list."""
+        return self.with_cards().prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.select_related("reference")),
+        )
+
+
+class TaggedArticle(TaggedItemBase):
+    """The tag-to-article link, with a real foreign key (faster joins than taggit's generic one)."""
+
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class Article(models.Model):
+    """An evidence piece: an article on what the research shows, with its sources.
+
+    Editors write the body in Markdown, credit authors in order, attach the
+    references it rests on in the order they are numbered, and tag it. It is
+    public once its status is "published" and its publication time has come.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The piece's address on the site, e.g. /articles/ldn-for-fibromyalgia-pain/. Keep it once published.",
+        error_messages={"unique": "Another article already uses this slug; choose a different one."},
+    )
+    dek = models.TextField(
+        "summary",
+        max_length=600,
+        help_text="One short paragraph, shown under the title and in lists: what the piece tells the reader.",
+    )
+    body = models.TextField(blank=True, help_text="Markdown. Start sections with ## headings.")
+    body_html = models.TextField(editable=False, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "publication date",
+        null=True,
+        blank=True,
+        help_text=(
+            "Readers see the piece once its status is “Published” and this time has come. "
+            "Leave blank to publish now; a future time schedules it."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
+    references = models.ManyToManyField(Reference, through="Citation", related_name="articles", blank=True)
+    tags = TaggableManager(through=TaggedArticle, blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("published_at").desc(nulls_last=True), "-id"]
+        indexes = [
+            # The public lists: published pieces, newest first.
+            models.Index(fields=["status", "-published_at", "-id"], name="article_public_order"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def credited_authors(self):
+        """The authors in byline order (uses the prefetch from ``with_cards`` when present)."""
+        return [byline.author for byline in self.bylines.all()]
+
+
+class Byline(models.Model):
+    """An author's credit on an article, in the order the byline lists them."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author"],
+                name="byline_unique_author",
+                violation_error_message="This author is already credited on the article.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+
+class Citation(models.Model):
+    """A reference an article rests on; its position gives the number readers see."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="citations")
+    reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="citations")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first in the reference list.")
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "reference"],
+                name="citation_unique_reference",
+                violation_error_message="This reference is already in the article's list.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.article} cites {self.reference.key}"

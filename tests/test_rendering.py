@@ -1,0 +1,42 @@
+"""Markdown to safe HTML: what editors write renders, what attackers write does not run."""
+
+from articles.rendering import render_markdown
+
+
+def test_markdown_renders_emphasis_lists_and_links():
+    html = render_markdown("Pain fell by **48.5%**.\n\n- one\n- two\n\n[Study](https://doi.org/10.1002/art.37734)")
+    assert "<strong>48.5%</strong>" in html
+    assert "<li>one</li>" in html
+    assert '<a href="https://doi.org/10.1002/art.37734" rel="noopener noreferrer">Study</a>' in html
+
+
+def test_top_heading_becomes_h2_so_the_page_keeps_one_h1():
+    assert render_markdown("# Methods\n\n## Sample").startswith("<h2>Methods</h2>\n<h3>Sample</h3>")
+
+
+def test_text_that_starts_at_h2_keeps_its_levels():
+    assert "<h2>Results</h2>" in render_markdown("## Results\n\n### Pain")
+    assert "<h3>Pain</h3>" in render_markdown("## Results\n\n### Pain")
+
+
+def test_raw_html_is_shown_as_text_not_run():
+    html = render_markdown('<script>alert("x")</script><img src=x onerror=alert(1)>')
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_javascript_links_lose_their_target():
+    html = render_markdown("[click](javascript:alert(1)) and [data](data:text/html;base64,PHNjcmlwdD4=)")
+    assert 'href="javascript' not in html
+    assert 'href="data' not in html
+
+
+def test_tables_keep_alignment_but_no_other_style():
+    html = render_markdown("| a | b |\n|--:|---|\n| 1 | 2 |")
+    assert '<th style="text-align:right">a</th>' in html
+
+
+def test_empty_text_renders_nothing():
+    assert render_markdown("") == ""
+    assert render_markdown("   \n") == ""
