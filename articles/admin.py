@@ -1,0 +1,69 @@
+"""Where editors write evidence pieces and credit their authors."""
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count, Prefetch
+
+from .models import Article, Author, Byline, Citation
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    autocomplete_fields = ["author"]
+    extra = 0
+    verbose_name = "author"
+    verbose_name_plural = "authors (in byline order)"
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    autocomplete_fields = ["reference"]
+    extra = 0
+    verbose_name = "reference"
+    verbose_name_plural = "references (numbered in this order)"
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "published_at", "author_names", "tag_names", "updated_at"]
+    list_filter = ["status", "tags", "authors"]
+    search_fields = ["title", "dek", "body"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [BylineInline, CitationInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "dek", "body", "tags"]}),
+        ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+    ]
+    save_on_top = True
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags")
+        )
+
+    @admin.display(description="authors")
+    def author_names(self, obj):
+        return ", ".join(author.name for author in obj.credited_authors) or "–"
+
+    @admin.display(description="tags")
+    def tag_names(self, obj):
+        return ", ".join(sorted(tag.name for tag in obj.tags.all())) or "–"
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "credentials", "affiliation", "article_count"]
+    search_fields = ["name", "affiliation", "bio"]
+    prepopulated_fields = {"slug": ["name"]}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("articles", distinct=True))
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
