@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("articles/", views.ArticleListView.as_view(), name="list"),
+    path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("tags/", views.TagListView.as_view(), name="tags"),
+    path("tags/<slug:slug>/", views.TagView.as_view(), name="tag"),
+    path("authors/", views.AuthorListView.as_view(), name="authors"),
+    path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+]

@@ -1,0 +1,101 @@
+"""Public pages for evidence pieces, tags and authors.
+
+Each view picks a queryset and a template; what is public is decided by
+``Article.objects.published()``.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, ListView, TemplateView
+from taggit.models import Tag
+
+from .forms import ArticleFilterForm
+from .models import Article, Author, published_tags
+
+HOME_ARTICLES = 6
+HOME_TAGS = 12
+
+
+class HomeView(TemplateView):
+    template_name = "articles/home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            latest_articles=Article.objects.published().with_cards()[:HOME_ARTICLES],
+            main_tags=published_tags()[:HOME_TAGS],
+            **kwargs,
+        )
+
+
+class ArticleListView(ListView):
+    """All published pieces, newest first; ``?tag=slug`` narrows them to one tag."""
+
+    template_name = "articles/article_list.html"
+    context_object_name = "articles"
+    paginate_by = 20
+    tag = None
+    unknown_tag = ""
+
+    def get_queryset(self):
+        articles = Article.objects.published().with_cards()
+        form = ArticleFilterForm(self.request.GET)
+        requested = self.request.GET.get("tag", "")
+        if requested:
+            self.tag = Tag.objects.filter(slug=form.cleaned_data["tag"]).first() if form.is_valid() else None
+            if self.tag is None:
+                self.unknown_tag = requested
+                return articles.none()
+            articles = articles.tagged(self.tag)
+        return articles
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, unknown_tag=self.unknown_tag, **kwargs)
+
+
+class TagView(ArticleListView):
+    """One tag's page: the published pieces carrying it."""
+
+    template_name = "articles/tag_detail.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(published_tags(), slug=self.kwargs["slug"])
+        return Article.objects.published().tagged(self.tag).with_cards()
+
+
+class TagListView(ListView):
+    template_name = "articles/tag_list.html"
+    context_object_name = "tags"
+
+    def get_queryset(self):
+        return published_tags()
+
+
+class ArticleDetailView(DetailView):
+    template_name = "articles/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return Article.objects.published().with_page()
+
+
+class AuthorListView(ListView):
+    template_name = "articles/author_list.html"
+    context_object_name = "authors"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return Author.objects.with_published_articles().order_by("name")
+
+
+class AuthorView(ListView):
+    """An author's page: who they are, then their published pieces."""
+
+    template_name = "articles/author_detail.html"
+    context_object_name = "articles"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.author = get_object_or_404(Author.objects.with_published_articles(), slug=self.kwargs["slug"])
+        return self.author.articles.published().with_cards()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)

@@ -1,0 +1,75 @@
+"""Small factories for the suite: each makes one valid object, overridable by keyword."""
+
+import datetime
+import io
+import itertools
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from articles.models import Article, Author, Byline, Citation
+from references.models import Reference
+
+_serial = itertools.count(1)
+
+
+@pytest.fixture
+def make_reference(db):
+    def make(**fields):
+        n = next(_serial)
+        values = {
+            "key": f"ref{n}",
+            "kind": Reference.Kind.JOURNAL_ARTICLE,
+            "title": f"A study of low-dose naltrexone, number {n}",
+            "authors": "Doe J, Roe R",
+            "container": "Journal of Pain Studies",
+            "year": 2010,
+        }
+        values.update(fields)
+        return Reference.objects.create(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_author(db):
+    def make(**fields):
+        n = next(_serial)
+        values = {"name": f"Author Number{n}", "slug": f"author-{n}", "credentials": "MD"}
+        values.update(fields)
+        return Author.objects.create(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_article(db, make_author):
+    """A published article by default; ``authors``, ``references`` and ``tags`` take lists."""
+
+    def make(authors=None, references=(), tags=(), **fields):
+        n = next(_serial)
+        values = {
+            "title": f"Evidence piece {n}",
+            "slug": f"evidence-piece-{n}",
+            "dek": f"What evidence piece {n} tells the reader.",
+            "body": "## Findings\n\nPain fell.",
+            "status": Article.Status.PUBLISHED,
+            "published_at": timezone.now() - datetime.timedelta(days=1),
+        }
+        values.update(fields)
+        article = Article.objects.create(**values)
+        for position, author in enumerate(authors if authors is not None else [make_author()], 1):
+            Byline.objects.create(article=article, author=author, position=position)
+        for position, reference in enumerate(references, 1):
+            Citation.objects.create(article=article, reference=reference, position=position)
+        if tags:
+            article.tags.set(list(tags))
+        return article
+
+    return make
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
