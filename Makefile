@@ -11,7 +11,7 @@ PORT ?= 8000
 
 .PHONY: run test lint format superuser lock clean
 
-run: $(VENV)/.installed-app
+run: $(VENV)/.installed
 	$(LOCAL) $(BIN)/python manage.py migrate --noinput
 	$(LOCAL) $(BIN)/python manage.py load_demo
 	@echo
@@ -20,23 +20,23 @@ run: $(VENV)/.installed-app
 	@echo
 	$(LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-lint: $(VENV)/.installed-test
+lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
-format: $(VENV)/.installed-test
+format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-superuser: $(VENV)/.installed-app
+superuser: $(VENV)/.installed
 	$(LOCAL) $(BIN)/python manage.py migrate --noinput
 	$(LOCAL) $(BIN)/python manage.py createsuperuser
 
-# Re-pin every package to the newest versions pyproject.toml allows.
+# Re-pin every package to the newest versions pyproject.toml allows (its dependencies and test extras).
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
@@ -53,10 +53,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.installed-app: pyproject.toml requirements.lock | $(BIN)/python
-	$(PIP) install --quiet -c requirements.lock -e .
-	touch $@
-
-$(VENV)/.installed-test: pyproject.toml requirements.lock | $(BIN)/python
-	$(PIP) install --quiet -c requirements.lock -e '.[test]'
+# The site runs from this folder, so only its pinned dependencies are installed (test tools included:
+# they are small, and one environment serves both commands).
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(PIP) install --quiet --requirement requirements.lock
 	touch $@
