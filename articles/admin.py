@@ -11,6 +11,10 @@ class BylineInline(admin.TabularInline):
     model = Byline
     autocomplete_fields = ["author"]
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
     verbose_name = "author"
     verbose_name_plural = "authors (in byline order)"
 
@@ -19,6 +23,10 @@ class CitationInline(admin.TabularInline):
     model = Citation
     autocomplete_fields = ["reference"]
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reference")
+
     verbose_name = "reference"
     verbose_name_plural = "references (numbered in this order)"
 
@@ -37,6 +45,9 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
     ]
     save_on_top = True
+
+    class Media:
+        css = {"all": ["articles/admin.css"]}
 
     def get_queryset(self, request):
         return (

@@ -186,7 +186,7 @@ class Byline(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.author} on {self.article}"
+        return f"{self.position}. {self.author}"
 
 
 class Citation(models.Model):
@@ -207,4 +207,4 @@ class Citation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.article} cites {self.reference.key}"
+        return f"{self.position}. {self.reference.key}"
