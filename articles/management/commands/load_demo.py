@@ -2,10 +2,12 @@
 
 Creates what is missing and leaves alone whatever already exists, so it is safe
 to run at every start (``make run`` does) and never undoes an editor's change.
-The facts come from the project's shared FACTS.md; the wording is our own.
+The facts come from the project's shared FACTS.md; the wording is our own. Article
+bodies live beside this app in ``articles/demo/<slug>.md``.
 """
 
 import datetime
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -13,6 +15,9 @@ from django.db.models import Q
 
 from articles.models import Article, Author, Byline, Citation
 from references.models import Reference
+
+# The article bodies are Markdown files, one line a paragraph, as an editor would type them.
+BODIES = Path(__file__).resolve().parents[2] / "demo"
 
 REFERENCES = [
     {
@@ -118,44 +123,6 @@ ARTICLES = [
             "pilot study",
             "clinical trial",
         ],
-        "body": """\
-## The study presented in 2012
-
-At the 28th Annual Meeting of the American Academy of Pain Medicine, in February 2012, researchers from
-Stanford University School of Medicine presented a trial of naltrexone at a low dose in fibromyalgia
-(abstract 251, presented on 24 February). The meeting placed it among its six best studies.
-
-Twenty-seven women with fibromyalgia took 4.5 mg of naltrexone each day for 12 weeks, followed by 4 weeks
-on a placebo. Measured against the placebo weeks, their pain was 48.5% lower while they were taking
-naltrexone.
-
-The finding fits the pilot study that the same group published in *Pain Medicine* in 2009.
-
-## The dose changes what the drug does
-
-Naltrexone is not one treatment but several, depending on how much is taken:
-
-- **50 to 200 mg** blocks heroin and other narcotics, and is used against addiction and overdose.
-- **50 mg** is a standard dose in alcohol dependence.
-- **3 to 5 mg**, the "low dose", works on the immune system instead. At this dose it has been used in
-  autoimmune and immune-related illness, including multiple sclerosis, cancer and CFS/FMS.
-
-## A possible mechanism
-
-The explanation on offer involves microglia, the immune cells of the brain and spinal cord. When these
-cells become oversensitive they release inflammatory substances that cause pain. Low-dose naltrexone
-appears to settle them down.
-
-## Using it in practice
-
-From the author's practice: the usual dose is 3.5 to 4.5 mg at bedtime. It needs a prescription and is
-normally prepared by a compounding pharmacy. Allow at least two months before judging whether it helps.
-
-> **Editor's note.** The trial presented in 2012 was published in full in *Arthritis & Rheumatism* in 2013.
-> The paper describes 31 women and a fall in baseline pain of 28.8% on naltrexone against 18.0% on
-> placebo, which is not the same as the abstract's 27 women and 48.5%. Both reports are listed below;
-> our summary of the 2013 paper explains the difference.
-""",
     },
     {
         "slug": "ldn-fibromyalgia-randomised-trial-2013",
@@ -168,37 +135,6 @@ normally prepared by a compounding pharmacy. Allow at least two months before ju
         "authors": ["editorial-team"],
         "references": ["younger2013", "aapm2012", "younger2009"],
         "tags": ["fibromyalgia", "low-dose naltrexone (LDN)", "clinical trial", "chronic pain"],
-        "body": """\
-## What the trial did
-
-Younger, Noor, McCue and Mackey ran a small randomised, double-blind, placebo-controlled crossover trial
-with a counterbalanced order, registered as NCT00568555 on ClinicalTrials.gov. Thirty-one women with
-fibromyalgia took oral naltrexone at 4.5 mg a day and, in another period, a placebo. Participants recorded
-their pain every day.
-
-## What it found
-
-- **Pain:** baseline pain fell by 28.8% during the naltrexone period and by 18.0% during the placebo period
-  (P = 0.016).
-- **Other outcomes:** life satisfaction (P = 0.045) and mood (P = 0.039) improved on naltrexone; fatigue and
-  sleep did not change.
-- **Responders:** 32% of the women responded to naltrexone, against 11% to placebo (P = 0.05).
-- **Safety:** naltrexone was tolerated as well as placebo, with no serious side effects.
-
-## How it relates to earlier reports
-
-This is the full report of the trial first presented as a conference abstract in 2012. The abstract
-described 27 women and a 48.5% fall in pain against placebo; the peer-reviewed paper reports 31 women and
-a smaller difference. Where the two disagree, the paper is the fuller account.
-
-The trial followed a 2009 single-blind pilot in 10 women, in which symptoms fell by more than 30% against
-placebo.
-
-## What it does not tell us
-
-The sample was small and included only women, so the result says little about men with fibromyalgia or
-about how long any benefit lasts. Larger trials are needed before the size of the effect is known.
-""",
     },
 ]
 
@@ -246,7 +182,8 @@ class Command(BaseCommand):
         if Article.objects.filter(slug=spec["slug"]).exists():
             return
         fields = {k: v for k, v in spec.items() if k not in {"authors", "references", "tags"}}
-        article = Article(status=Article.Status.PUBLISHED, **fields)
+        body = (BODIES / f"{spec['slug']}.md").read_text(encoding="utf-8")
+        article = Article(status=Article.Status.PUBLISHED, body=body, **fields)
         article.full_clean()
         article.save()
         Byline.objects.bulk_create(
