@@ -278,3 +278,10 @@ def test_author_and_reference_pages_run_a_fixed_number_of_queries(
         assert client.get(references[0].get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(4):
         assert client.get(reverse("references:list")).status_code == 200
+
+
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
+    assert client.get(response["Location"]).status_code == 200

@@ -1,0 +1,161 @@
+"""In a real browser: a reader finds the evidence on a desktop and a phone, an editor changes it.
+
+Chromium comes from Debian's package (``apt-get install chromium``); without it these tests skip
+and say so. Screenshots of each page go to ``screenshots/`` for people to look at.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+pytestmark = pytest.mark.browser
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests make
+# are ordinary synchronous ones, so Django's guard against async contexts does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    # The machine has no network beyond loopback; keep Chromium from trying.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM:
+        pytest.skip("No Chromium found: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: run make test.")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(transactional_db, live_server):
+    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+    return live_server.url
+
+
+def open_page(browser, viewport):
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and not message.text.startswith("Failed to load resource")  # reported with its URL below
+            and page.problems.append(message.text)
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: response.status >= 400 and page.problems.append(f"{response.status} {response.url}"),
+    )
+    return page
+
+
+def shoot(page, viewport, name):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{viewport}-{name}.png", full_page=True)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_reader_goes_from_home_to_a_topic_an_article_and_a_cited_reference(browser, site, viewport):
+    from playwright.sync_api import expect
+
+    page = open_page(browser, viewport)
+    page.goto(site + "/")
+    shoot(page, viewport, "home")
+    expect(page.locator("h1")).to_have_text("Low-dose naltrexone: what the research shows")
+
+    page.locator(".tags--large").get_by_role("link", name="microglia").click()
+    expect(page.locator("h1")).to_contain_text("microglia")
+    shoot(page, viewport, "tag")
+
+    page.get_by_role("link", name="Low-Dose Naltrexone for Fibromyalgia Pain").click()
+    expect(page.locator("h1")).to_have_text("Low-Dose Naltrexone for Fibromyalgia Pain")
+    expect(page.locator(".references li")).to_have_count(5)
+    shoot(page, viewport, "article")
+
+    page.locator("#ref-2").get_by_role("link", name="About this reference").click()
+    expect(page.locator("h1")).to_have_text("Fibromyalgia symptoms are reduced by low-dose naltrexone: a pilot study")
+    expect(page.get_by_role("link", name="PMID 19453963")).to_have_attribute(
+        "href", "https://pubmed.ncbi.nlm.nih.gov/19453963/"
+    )
+    shoot(page, viewport, "reference")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="References").click()
+    page.select_option("#filter-kind", "journal")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator(".library__item")).to_have_count(2)
+    shoot(page, viewport, "library")
+
+    page.goto(site + "/authors/jacob-teitelbaum/")
+    shoot(page, viewport, "author")
+    assert page.problems == []
+
+    page.goto(site + "/articles/not-a-piece/")
+    expect(page.locator("h1")).to_have_text("We could not find that page")
+    shoot(page, viewport, "404")
+
+
+def test_page_content_fits_a_phone_screen(browser, site):
+    page = open_page(browser, "phone")
+    for path in [
+        "/",
+        "/articles/low-dose-naltrexone-for-fibromyalgia-pain/",
+        "/references/",
+        "/references/younger2013/",
+    ]:
+        page.goto(site + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+
+
+def test_keyboard_user_skips_straight_to_the_content(browser, site):
+    page = open_page(browser, "desktop")
+    page.goto(site + "/articles/low-dose-naltrexone-for-fibromyalgia-pain/")
+    page.keyboard.press("Tab")
+    skip_link = page.get_by_role("link", name="Skip to main content")
+    assert skip_link.evaluate("link => link === document.activeElement")
+    assert skip_link.is_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop is inside the article, not the site navigation.
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_editor_signs_in_edits_a_piece_and_readers_see_the_edit(browser, site):
+    from playwright.sync_api import expect
+
+    get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
+    page = open_page(browser, "desktop")
+    page.goto(site + "/admin/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+    page.get_by_role("link", name="Articles").first.click()
+    page.get_by_role("link", name="Low-Dose Naltrexone for Fibromyalgia Pain").click()
+    shoot(page, "desktop", "admin-article")
+    page.fill("#id_dek", "A revised summary, written by the editor in the browser.")
+    page.locator("input[name=_save]").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    page.goto(site + "/articles/low-dose-naltrexone-for-fibromyalgia-pain/")
+    expect(page.locator(".lede")).to_have_text("A revised summary, written by the editor in the browser.")
+    assert page.problems == []
