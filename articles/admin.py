@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 
 from .models import Article, Author, Byline, Citation
 
@@ -50,11 +50,7 @@ class ArticleAdmin(admin.ModelAdmin):
         css = {"all": ["articles/admin.css"]}
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags")
-        )
+        return super().get_queryset(request).with_cards()
 
     @admin.display(description="authors")
     def author_names(self, obj):

@@ -108,20 +108,23 @@ class Reference(models.Model):
         return f"{self.key}: {title}"
 
     def save(self, *args, **kwargs):
-        if self.date and self.year is None:
-            self.year = self.date.year
+        self._fill_year_from_date()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("references:detail", kwargs={"key": self.key})
 
     def clean(self):
-        if self.date and self.year is None:
-            self.year = self.date.year
-        elif self.date and self.year != self.date.year:
+        self._fill_year_from_date()
+        if self.date and self.year != self.date.year:
             raise ValidationError(
                 {"year": f"The year ({self.year}) does not match the date ({self.date:%d %B %Y}). Correct one of them."}
             )
+
+    def _fill_year_from_date(self):
+        # On clean, so the form shows the year; on save, for code that saves without a form.
+        if self.date and self.year is None:
+            self.year = self.date.year
 
     @property
     def doi_url(self):

@@ -162,30 +162,28 @@ class Command(BaseCommand):
         if spec.get("pmid"):
             identifiers |= Q(pmid=spec["pmid"])
         reference = Reference.objects.filter(identifiers).first()
-        if reference is None:
-            reference = Reference(**spec)
-            reference.full_clean()
-            reference.save()
-            created.append(f"reference {reference.key}")
-        return reference
+        return reference or self._create(Reference(**spec), f"reference {spec['key']}", created)
 
     def _author(self, spec, created):
         author = Author.objects.filter(slug=spec["slug"]).first()
-        if author is None:
-            author = Author(**spec)
-            author.full_clean()
-            author.save()
-            created.append(f"author {author.name}")
-        return author
+        return author or self._create(Author(**spec), f"author {spec['name']}", created)
+
+    @staticmethod
+    def _create(instance, label, created):
+        """Save a new object after the same validation an editor's form would apply."""
+        instance.full_clean()
+        instance.save()
+        created.append(label)
+        return instance
 
     def _article(self, spec, authors, references, created):
         if Article.objects.filter(slug=spec["slug"]).exists():
             return
         fields = {k: v for k, v in spec.items() if k not in {"authors", "references", "tags"}}
         body = (BODIES / f"{spec['slug']}.md").read_text(encoding="utf-8")
-        article = Article(status=Article.Status.PUBLISHED, body=body, **fields)
-        article.full_clean()
-        article.save()
+        article = self._create(
+            Article(status=Article.Status.PUBLISHED, body=body, **fields), f"article “{spec['title']}”", created
+        )
         Byline.objects.bulk_create(
             Byline(article=article, author=authors[slug], position=n) for n, slug in enumerate(spec["authors"], 1)
         )
@@ -194,4 +192,3 @@ class Command(BaseCommand):
             for n, key in enumerate(spec["references"], 1)
         )
         article.tags.set(spec["tags"])
-        created.append(f"article “{article.title}”")
