@@ -7,6 +7,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from .identifiers import DOIField, PMIDField, doi_url, pmid_url
+from .styles import format_reference
 
 CITATION_KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_:.\-]*"
 
@@ -91,6 +92,8 @@ class Reference(models.Model):
     note = models.TextField(
         blank=True, help_text="Shown to readers under the citation, e.g. “Free registration required.”"
     )
+    ama_html = models.TextField("AMA citation", editable=False, blank=True)
+    vancouver_html = models.TextField("Vancouver citation", editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,6 +112,8 @@ class Reference(models.Model):
 
     def save(self, *args, **kwargs):
         self._fill_year_from_date()
+        self.ama_html = format_reference(self, "ama")
+        self.vancouver_html = format_reference(self, "vancouver")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
