@@ -1,6 +1,6 @@
 """Where editors write evidence pieces and credit their authors."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 
@@ -22,13 +22,15 @@ class BylineInline(admin.TabularInline):
 class CitationInline(admin.TabularInline):
     model = Citation
     autocomplete_fields = ["reference"]
+    fields = ["reference", "position", "times_cited"]
+    readonly_fields = ["times_cited"]
     extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("reference")
 
     verbose_name = "reference"
-    verbose_name_plural = "references (numbered in this order)"
+    verbose_name_plural = "references (cited ones are numbered by the text; add others here)"
 
 
 @admin.register(Article)
@@ -51,6 +53,19 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_cards()
+
+    def save_model(self, request, obj, form, change):
+        # The reference list is synced in save_related, after the inline rows are saved.
+        obj.save(sync_citations=False)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if added := form.instance.sync_citations():
+            self.message_user(
+                request,
+                "Added to the reference list because the text cites them: " + ", ".join(added) + ".",
+                messages.INFO,
+            )
 
     @admin.display(description="authors")
     def author_names(self, obj):

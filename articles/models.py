@@ -4,7 +4,8 @@ The public rule "what readers may see" lives in ``ArticleQuerySet.published``;
 every view, feed and sitemap asks it rather than filtering on status by hand.
 """
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import Count, F, Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +14,27 @@ from taggit.models import Tag, TaggedItemBase
 
 from references.models import Reference
 
-from .rendering import render_markdown
+from .rendering import render_article_body, render_markdown
+
+
+class CitationKeyError(ValidationError):
+    """An article's text cites keys that no reference in the library has."""
+
+    def __init__(self, keys):
+        self.keys = list(keys)
+        listed = ", ".join(f"[@{key}]" for key in self.keys)
+        noun = "reference key" if len(self.keys) == 1 else "reference keys"
+        super().__init__(
+            f"The text cites {noun} not in the reference library: {listed}. "
+            "Check the spelling, or add the reference to the library first.",
+            code="unknown_citation_key",
+        )
+
+
+def unknown_keys(keys):
+    """The keys in ``keys`` that no reference has, in the order given."""
+    known = set(Reference.objects.filter(key__in=keys).values_list("key", flat=True))
+    return [key for key in keys if key not in known]
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -123,7 +144,14 @@ class Article(models.Model):
         max_length=600,
         help_text="One short paragraph, shown under the title and in lists: what the piece tells the reader.",
     )
-    body = models.TextField(blank=True, help_text="Markdown. Start sections with ## headings.")
+    body = models.TextField(
+        blank=True,
+        help_text=(
+            "Markdown. Start sections with ## headings. Cite a reference by its key: [@younger2009], "
+            "[@younger2009; @younger2013], or with a page, [@younger2009, p. 665]. "
+            "Cited references join the reference list by themselves, numbered in order of first citation."
+        ),
+    )
     body_html = models.TextField(editable=False, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
@@ -153,14 +181,54 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, sync_citations=True, **kwargs):
+        """Save, render the body, and bring the reference list in step with what the body cites.
+
+        The admin passes ``sync_citations=False`` and syncs once its inline rows
+        are saved, so that the editor's own additions are kept. A body citing an
+        unknown key raises ``CitationKeyError`` and nothing is saved.
+        """
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        self.body_html = render_markdown(self.body)
-        super().save(*args, **kwargs)
+        rendered = render_article_body(self.body)
+        self.body_html = rendered.html
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if sync_citations:
+                self.sync_citations(rendered)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if missing := unknown_keys(render_article_body(self.body).cited_keys):
+            raise ValidationError({"body": CitationKeyError(missing)})
+
+    def sync_citations(self, rendered=None):
+        """Number the reference list: cited works in order of first citation, then the others as they were.
+
+        Returns the keys of references the text cites that were not in the list before.
+        """
+        rendered = rendered or render_article_body(self.body)
+        references = dict(Reference.objects.filter(key__in=rendered.cited_keys).values_list("key", "pk"))
+        if missing := [key for key in rendered.cited_keys if key not in references]:
+            raise CitationKeyError(missing)
+        current = list(self.citations.order_by("position", "id").values_list("reference_id", "position", "times_cited"))
+        cited_ids = [references[key] for key in rendered.cited_keys]
+        uncited_ids = [reference_id for reference_id, _, _ in current if reference_id not in cited_ids]
+        wanted = [
+            (pk, position, rendered.times_cited[key])
+            for position, (key, pk) in enumerate(zip(rendered.cited_keys, cited_ids, strict=True), 1)
+        ]
+        wanted += [(pk, position, 0) for position, pk in enumerate(uncited_ids, len(wanted) + 1)]
+        if wanted != current:
+            self.citations.all().delete()
+            Citation.objects.bulk_create(
+                Citation(article=self, reference_id=reference_id, position=position, times_cited=times_cited)
+                for reference_id, position, times_cited in wanted
+            )
+        listed_before = {reference_id for reference_id, _, _ in current}
+        return [key for key in rendered.cited_keys if references[key] not in listed_before]
 
     @property
     def credited_authors(self):
@@ -194,7 +262,13 @@ class Citation(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="citations")
     reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="citations")
-    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first in the reference list.")
+    position = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Works the text cites are numbered by first citation; the others follow in this order.",
+    )
+    times_cited = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="How often the text cites the work; 0 if it is only listed."
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -208,3 +282,11 @@ class Citation(models.Model):
 
     def __str__(self):
         return f"{self.position}. {self.reference.key}"
+
+    @property
+    def backlinks(self):
+        """(label, anchor) for each place the text cites this work: one arrow, or a, b, c… for several."""
+        anchors = [f"cite-{self.position}-{n}" for n in range(1, self.times_cited + 1)]
+        if len(anchors) == 1:
+            return [("↑", anchors[0])]
+        return [(chr(ord("a") + i) if i < 26 else str(i + 1), anchor) for i, anchor in enumerate(anchors)]

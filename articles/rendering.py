@@ -1,13 +1,70 @@
 """Markdown written by editors, turned into the safe HTML that pages print.
 
+Article bodies may cite references by key, as Pandoc and most academic tools
+write it: ``[@younger2009]``, ``[@younger2009; @younger2013]``,
+``[@younger2009, p. 665]``. Each becomes a numbered superscript link; numbers
+follow the order in which the text first cites each work.
+
 Rendering happens once, when a model is saved (see ``Article.save``); requests
 only print the stored result.
 """
 
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
 import nh3
+from django.utils.html import escape, format_html
 from markdown_it import MarkdownIt
 
+from references.models import CITATION_KEY_PATTERN
+
+_CITATION_ITEM = rf"\s*@{CITATION_KEY_PATTERN}\s*(?:,[^;\[\]\n]*)?"
+_CITATION = re.compile(rf"\[({_CITATION_ITEM}(?:;{_CITATION_ITEM})*)\]")
+_CITATION_PART = re.compile(rf"\s*@({CITATION_KEY_PATTERN})\s*(?:,([^;\[\]\n]*))?")
+
+
+def _citation_rule(state, silent):
+    """Inline rule: ``[@key, locator; @key]`` becomes one ``citation`` token."""
+    if not state.src.startswith("[@", state.pos) and not state.src.startswith("[ ", state.pos):
+        return False
+    match = _CITATION.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        parts = [_CITATION_PART.match(part) for part in match.group(1).split(";")]
+        token.meta = {
+            "items": [(part.group(1), (part.group(2) or "").strip()) for part in parts],
+            "source": match.group(0),
+        }
+    state.pos = match.end()
+    return True
+
+
+def _render_citation(self, tokens, idx, options, env):
+    numbers, seen = env.get("citation_numbers", {}), env.setdefault("citation_seen", Counter())
+    if any(key not in numbers for key, _ in tokens[idx].meta["items"]):
+        return escape(tokens[idx].meta["source"])  # not a citation this text can resolve: leave it as written
+    links = []
+    for key, locator in tokens[idx].meta["items"]:
+        seen[key] += 1
+        number = numbers[key]
+        link = format_html(
+            '<a href="#ref-{0}" id="cite-{0}-{1}"><span class="visually-hidden">Reference </span>{0}</a>',
+            number,
+            seen[key],
+        )
+        if locator:
+            link += format_html('<span class="citation__locator">({})</span>', locator)
+        links.append(link)
+    return '<sup class="citation">' + ",".join(links) + "</sup>"
+
+
 _markdown = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(["table", "strikethrough"])
+_article_markdown = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(["table", "strikethrough"])
+_article_markdown.inline.ruler.before("link", "citation", _citation_rule)
+_article_markdown.add_render_rule("citation", _render_citation)
 
 # What Markdown can produce, and nothing else: raw HTML in the source is already
 # escaped by the parser (html=False); the sanitiser is the second lock on the door.
@@ -27,6 +84,7 @@ _cleaner = nh3.Cleaner(
         "s",
         "sup",
         "sub",
+        "span",
         "blockquote",
         "ul",
         "ol",
@@ -43,7 +101,9 @@ _cleaner = nh3.Cleaner(
         "td",
     },
     attributes={
-        "a": {"href", "title"},
+        "a": {"href", "title", "id"},
+        "sup": {"class"},
+        "span": {"class"},
         "img": {"src", "alt", "title"},
         "ol": {"start"},
         "th": {"style"},
@@ -72,11 +132,45 @@ def _shift_headings(tokens):
             token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
 
 
+def _render(markdown, text, env):
+    tokens = markdown.parse(text, env)
+    _shift_headings(tokens)
+    return tokens, lambda: _cleaner.clean(markdown.renderer.render(tokens, markdown.options, env))
+
+
 def render_markdown(text):
     """Return sanitised HTML for the Markdown in ``text`` (an empty string for none)."""
     if not text or not text.strip():
         return ""
-    tokens = _markdown.parse(text)
-    _shift_headings(tokens)
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
-    return _cleaner.clean(html)
+    _tokens, render = _render(_markdown, text, {})
+    return render()
+
+
+@dataclass
+class RenderedBody:
+    """An article body as HTML, with the keys it cites in order of first citation and how often each."""
+
+    html: str = ""
+    cited_keys: list[str] = field(default_factory=list)
+    times_cited: Counter = field(default_factory=Counter)
+
+
+def render_article_body(text):
+    """Render an article body, numbering its citations by first appearance."""
+    if not text or not text.strip():
+        return RenderedBody()
+    env = {}
+    tokens, render = _render(_article_markdown, text, env)
+    times_cited = Counter()
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "citation":
+                times_cited.update(key for key, _ in child.meta["items"])
+    cited_keys = list(times_cited)  # a Counter keeps first-seen order
+    env["citation_numbers"] = {key: number for number, key in enumerate(cited_keys, 1)}
+    return RenderedBody(html=render(), cited_keys=cited_keys, times_cited=times_cited)
+
+
+def cited_keys(text):
+    """The reference keys ``text`` cites, in order of first citation."""
+    return render_article_body(text).cited_keys

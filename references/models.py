@@ -120,10 +120,29 @@ class Reference(models.Model):
         return reverse("references:detail", kwargs={"key": self.key})
 
     def clean(self):
+        self._check_key_change()
         self._fill_year_from_date()
         if self.date and self.year != self.date.year:
             raise ValidationError(
                 {"year": f"The year ({self.year}) does not match the date ({self.date:%d %B %Y}). Correct one of them."}
+            )
+
+    def _check_key_change(self):
+        """Refuse to rename a key that article texts cite: their [@key] would stop resolving."""
+        if self.pk is None:
+            return
+        old_key = Reference.objects.filter(pk=self.pk).values_list("key", flat=True).first()
+        if old_key in (None, self.key):
+            return
+        citing = self.citations.filter(times_cited__gt=0).order_by("article__title")
+        if count := citing.count():
+            titles = "; ".join(citing.values_list("article__title", flat=True)[:3]) + ("; …" if count > 3 else "")
+            articles = "1 article cites" if count == 1 else f"{count} articles cite"
+            raise ValidationError(
+                {
+                    "key": f"{articles} this reference in the text as [@{old_key}] ({titles}). "
+                    "Change those citations first, or keep the key."
+                }
             )
 
     def _fill_year_from_date(self):

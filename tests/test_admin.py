@@ -78,7 +78,7 @@ def test_admin_pages_load(admin_client, demo, url):
 def test_change_forms_of_demo_content_load(admin_client, demo):
     article = Article.objects.get(slug="low-dose-naltrexone-for-fibromyalgia-pain")
     html = admin_client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
-    assert "References (numbered in this order)" in html
+    assert "References (cited ones are numbered by the text" in html
     assert "younger2009: Fibromyalgia symptoms are reduced" in html
     for model, pk in [("author", Author.objects.first().pk), ("reference", Reference.objects.first().pk)]:
         app = "articles" if model == "author" else "references"

@@ -31,11 +31,12 @@ def test_demo_creates_the_first_evidence_pieces(db):
     assert article.credited_authors[0].display_name == "Jacob Teitelbaum, MD"
     assert [c.reference.key for c in article.citations.all()] == [
         "aapm2012",
-        "younger2009",
         "medscape2012",
+        "younger2009",
         "ldnwebsite",
         "younger2013",
     ]
+    assert all(citation.times_cited == 1 for citation in article.citations.all())
     assert {"fibromyalgia", "microglia", "CFS/FMS"} <= set(article.tags.names())
     assert Reference.objects.get(key="younger2009").pmid == "19453963"
     assert Reference.objects.get(key="younger2013").doi == "10.1002/art.37734"

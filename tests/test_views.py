@@ -92,9 +92,9 @@ def test_article_page_shows_the_piece_its_authors_tags_and_numbered_references(c
     assert '<time datetime="2012-08-10T09:00:00+00:00">10 August 2012</time>' in html
     assert 'href="/tags/microglia/"' in html
     assert "<h2>The study presented in 2012</h2>" in html
-    # Five references, numbered in the editor's order, with DOI and PubMed links.
+    # Five references, numbered in order of first citation, with DOI and PubMed links.
     assert [f'id="ref-{n}"' in html for n in range(1, 7)] == [True] * 5 + [False]
-    assert html.index('id="ref-2"') < html.index("Fibromyalgia symptoms are reduced") < html.index('id="ref-3"')
+    assert html.index('id="ref-3"') < html.index("Fibromyalgia symptoms are reduced") < html.index('id="ref-4"')
     assert 'href="https://doi.org/10.1111/j.1526-4637.2009.00613.x"' in html
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/19453963/"' in html
     assert 'href="/references/younger2013/"' in html
