@@ -1,5 +1,7 @@
 from django.urls import path
 
+from references import converters  # noqa: F401 (registers export_format, used below)
+
 from . import views
 
 app_name = "articles"
@@ -7,6 +9,7 @@ app_name = "articles"
 urlpatterns = [
     path("articles/", views.ArticleListView.as_view(), name="list"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("articles/<slug:slug>/references.<export_format:extension>", views.references_download, name="references"),
     path("tags/", views.TagListView.as_view(), name="tags"),
     path("tags/<slug:slug>/", views.TagView.as_view(), name="tag"),
     path("authors/", views.AuthorListView.as_view(), name="authors"),

@@ -8,6 +8,9 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from references.models import Reference
+from references.views import download, download_links
+
 from .forms import ArticleFilterForm
 from .models import Article, Author, published_tags
 
@@ -75,6 +78,17 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         return Article.objects.published().with_page()
+
+    def get_context_data(self, **kwargs):
+        downloads = download_links("articles:references", slug=self.object.slug)
+        return super().get_context_data(downloads=downloads, **kwargs)
+
+
+def references_download(request, slug, extension):
+    """A published piece's reference list, in its numbered order, as BibTeX, RIS or CSL-JSON."""
+    article = get_object_or_404(Article.objects.published(), slug=slug)
+    references = Reference.objects.filter(citations__article=article).order_by("citations__position")
+    return download(references, extension, f"{article.slug}-references")
 
 
 class AuthorListView(ListView):

@@ -1,10 +1,18 @@
 """The reference library as editors manage it."""
 
-from django.contrib import admin
-from django.db import models
+from collections import Counter
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
+from .forms import ImportConfirmForm, ImportFileForm
 from .identifiers import normalise_doi, normalise_pmid
+from .importing import PlannedImport, apply_import, summary
 from .models import Reference
 
 
@@ -44,3 +52,39 @@ class ReferenceAdmin(admin.ModelAdmin):
             if doi != term.lower() or pmid != term:
                 results |= queryset.filter(doi=doi) | queryset.filter(pmid=pmid)
         return results, may_have_duplicates
+
+    def get_urls(self):
+        import_view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", import_view, name="references_reference_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload a BibTeX, RIS or CSL-JSON file, see what it will create and update, then confirm."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form, confirm, plans = ImportFileForm(), None, None
+        if request.method == "POST" and "payload" in request.POST:
+            confirm = ImportConfirmForm(request.POST)
+            if confirm.is_valid():
+                with transaction.atomic():
+                    counts = apply_import(confirm.plans)
+                    for plan in confirm.plans:
+                        if plan.action == PlannedImport.CREATE:
+                            self.log_addition(request, plan.reference, [{"added": {}}])
+                        elif plan.action == PlannedImport.UPDATE:
+                            self.log_change(request, plan.reference, f"Imported from {confirm.filename}")
+                self.message_user(request, f"Imported {confirm.filename}: {summary(counts)}.", messages.SUCCESS)
+                return redirect("admin:references_reference_changelist")
+        elif request.method == "POST":
+            form = ImportFileForm(request.POST, request.FILES)
+            if form.is_valid():
+                plans, confirm = form.plans, form.confirmation()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import references",
+            "form": form,
+            "confirm": confirm,
+            "plans": plans,
+            "counts": summary(Counter(plan.action for plan in plans)) if plans else "",
+        }
+        return TemplateResponse(request, "admin/references/reference/import.html", context)

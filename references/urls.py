@@ -1,26 +1,12 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import views
-from .models import CITATION_KEY_PATTERN
-
-
-class CitationKeyConverter:
-    """Matches exactly what a citation key may be, so nothing else reaches the database."""
-
-    regex = CITATION_KEY_PATTERN
-
-    def to_python(self, value):
-        return value
-
-    def to_url(self, value):
-        return value
-
-
-register_converter(CitationKeyConverter, "citation_key")
+from . import converters, views  # noqa: F401 (importing converters registers them)
 
 app_name = "references"
 
 urlpatterns = [
     path("", views.ReferenceListView.as_view(), name="list"),
+    path("export.<export_format:extension>", views.library_download, name="export"),
     path("<citation_key:key>/", views.ReferenceDetailView.as_view(), name="detail"),
+    path("<citation_key:key>/export.<export_format:extension>", views.reference_download, name="export_one"),
 ]

@@ -1,0 +1,431 @@
+"""BibTeX, RIS and CSL-JSON: writing references for reference managers, and reading theirs.
+
+Each format goes through CSL-style names and the site's own fields, using the
+kept parsers (bibtexparser, rispy, pylatexenc, json). Readers return
+``ParsedEntry`` objects that remember the line each entry starts on, so the
+importer can say exactly where a problem is; a file that cannot be read at
+all raises ``ReferenceFileError`` listing every problem found.
+"""
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+
+import bibtexparser
+import rispy
+from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+from bibtexparser.model import Entry, Field
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
+
+from .csl import format_authors, from_csl, parse_authors, to_csl
+from .identifiers import normalise_doi, normalise_pmid
+
+
+class ReferenceFileError(Exception):
+    """A file, or some of its entries, could not be read; ``problems`` says where and why."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass
+class ParsedEntry:
+    """One entry read from a file: where it starts, what to call it, and the reference fields found."""
+
+    line: int
+    label: str
+    fields: dict = field(default_factory=dict)
+
+    @property
+    def where(self):
+        return f"entry {self.label!r} (line {self.line})" if self.label else f"the entry on line {self.line}"
+
+
+def _clean_pages(pages):
+    """ "663--672" -> "663-672"; MEDLINE's shortened "663-72" -> "663-672"."""
+    pages = re.sub(r"\s*(?:--|–|—)\s*", "-", pages or "").strip()
+    start, dash, end = pages.partition("-")
+    if dash and start.isdigit() and end.isdigit() and len(end) < len(start):
+        pages = f"{start}-{start[: len(start) - len(end)]}{end}"
+    return pages
+
+
+def _date_or_none(text):
+    try:
+        return datetime.date.fromisoformat(text.strip().replace("/", "-")[:10])
+    except ValueError:
+        return None
+
+
+def _year_or_none(text):
+    match = re.search(r"\b(\d{4})\b", text or "")
+    return int(match.group(1)) if match else None
+
+
+# BibTeX ---------------------------------------------------------------------
+
+_latex_encoder = UnicodeToLatexEncoder(
+    # A plain " would come back as a closing curly quote.
+    conversion_rules=[UnicodeToLatexConversionRule(RULE_DICT, {ord('"'): r"\textquotedbl"}), "defaults"],
+    replacement_latex_protection="braces-all",
+    unknown_char_policy="keep",
+)
+_latex_context = get_default_latex_context_db()
+_latex_context.add_context_category("quotes", macros=[MacroTextSpec("textquotedbl", simplify_repl='"')], prepend=True)
+_latex_decoder = LatexNodes2Text(latex_context=_latex_context, math_mode="verbatim", strict_latex_spaces=True)
+# Identifiers and links are written verbatim (as biber and Zotero expect), so they are never LaTeX-encoded.
+_VERBATIM_BIBTEX_FIELDS = {"doi", "url", "pmid", "date", "year", "volume", "number", "pages"}
+
+_BIBTEX_TYPE_BY_KIND = {
+    "journal": "article",
+    "abstract": "inproceedings",
+    "news": "article",
+    "website": "online",
+    "book": "book",
+}
+_BIBTEX_CONTAINER_BY_KIND = {
+    "journal": "journal",
+    "abstract": "booktitle",
+    "news": "journal",
+    "website": "organization",
+    "book": "publisher",
+}
+_KIND_BY_BIBTEX_TYPE = {
+    "article": "journal",
+    "inproceedings": "abstract",
+    "conference": "abstract",
+    "proceedings": "abstract",
+    "online": "website",
+    "electronic": "website",
+    "www": "website",
+    "webpage": "website",
+    "book": "book",
+    "inbook": "book",
+    "incollection": "book",
+    "booklet": "book",
+    "manual": "book",
+    "report": "book",
+    "techreport": "book",
+    "thesis": "book",
+    "phdthesis": "book",
+    "mastersthesis": "book",
+}
+
+
+def _bibtex_name(name):
+    if name.get("literal"):
+        return "{" + _latex_encoder.unicode_to_latex(name["literal"]) + "}"
+    return _latex_encoder.unicode_to_latex(f"{name['family']}, {name['given']}")
+
+
+def bibtex_entry(reference):
+    """One reference as a BibTeX (biblatex-compatible) entry."""
+    values = {
+        "author": " and ".join(_bibtex_name(name) for name in parse_authors(reference.authors)),
+        "title": reference.title,
+        _BIBTEX_CONTAINER_BY_KIND[reference.kind]: reference.container,
+        "entrysubtype": "newspaper" if reference.kind == "news" else "",
+        "year": str(reference.year or ""),
+        "date": reference.date.isoformat() if reference.date else "",
+        "volume": reference.volume,
+        "number": reference.issue,
+        "pages": reference.pages.replace("-", "--"),
+        "doi": reference.doi or "",
+        "pmid": reference.pmid or "",
+        "url": reference.url,
+        "note": reference.note,
+    }
+    verbatim = _VERBATIM_BIBTEX_FIELDS | {"author"}  # names were encoded one by one above
+    fields = [
+        Field(name, value if name in verbatim else _latex_encoder.unicode_to_latex(value))
+        for name, value in values.items()
+        if value
+    ]
+    library = bibtexparser.Library([Entry(_BIBTEX_TYPE_BY_KIND[reference.kind], reference.key, fields)])
+    return bibtexparser.write_string(library).strip() + "\n"
+
+
+def _bibtex_names(value):
+    names = []
+    for person in split_multiple_persons_names(value):
+        parts = parse_single_name_into_parts(person, strict=False)
+        family = _latex_decoder.latex_to_text(" ".join(parts.von + parts.last)).strip()
+        given = _latex_decoder.latex_to_text(" ".join(parts.first)).strip()
+        if _braced_whole(person.strip()) or not given:
+            names.append({"literal": _latex_decoder.latex_to_text(person).strip()})
+        else:
+            names.append({"family": family, "given": given})
+    return names
+
+
+def _braced_whole(text):
+    """True for "{Stanford University School of Medicine}": a name BibTeX must not split."""
+    if not text.startswith("{"):
+        return False
+    depth = 0
+    for position, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0:
+            return position == len(text) - 1
+    return False
+
+
+def parse_bibtex(text):
+    library = bibtexparser.parse_string(text)
+    problems = []
+    for block in library.failed_blocks:
+        key = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]+)", block.raw or "")
+        where = f"entry {key.group(1)!r} (line {block.start_line + 1})" if key else f"line {block.start_line + 1}"
+        problems.append(f"{where}: could not be read as BibTeX ({_first_line(block.error)})")
+    entries = []
+    for entry in library.entries:
+        raw = {f.key.lower(): str(f.value).strip() for f in entry.fields}
+        text_value = {
+            name: value if name in _VERBATIM_BIBTEX_FIELDS else _latex_decoder.latex_to_text(value).strip()
+            for name, value in raw.items()
+        }
+        entry_type = entry.entry_type.lower()
+        kind = _KIND_BY_BIBTEX_TYPE.get(entry_type) or ("website" if raw.get("url") else "journal")
+        if entry_type == "article" and text_value.get("entrysubtype") in {"newspaper", "magazine"}:
+            kind = "news"
+        date = _date_or_none(raw.get("date", ""))
+        container_names = ["journal", "journaltitle", "booktitle", "eventtitle", "organization", "publisher"]
+        container = next((text_value[name] for name in container_names if text_value.get(name)), "")
+        fields = {
+            "key": entry.key,
+            "kind": kind,
+            "title": text_value.get("title", ""),
+            "authors": format_authors(_bibtex_names(raw["author"])) if raw.get("author") else "",
+            "container": container or text_value.get("howpublished", ""),
+            "year": _year_or_none(raw.get("year", "")) or (date.year if date else None),
+            "date": date,
+            "volume": raw.get("volume", ""),
+            "issue": raw.get("number", "") or raw.get("issue", ""),
+            "pages": _clean_pages(raw.get("pages", "")),
+            "doi": normalise_doi(raw.get("doi", "")),
+            "pmid": normalise_pmid(raw.get("pmid", "")),
+            "url": raw.get("url", ""),
+            "note": text_value.get("note", "") or text_value.get("addendum", ""),
+        }
+        entries.append(ParsedEntry(line=entry.start_line + 1, label=entry.key, fields=fields))
+    if problems:
+        raise ReferenceFileError(problems)
+    return entries
+
+
+def _first_line(error):
+    message = (getattr(error, "abort_reason", "") or str(error or "")).strip()
+    return message.splitlines()[0] if message else "syntax error"
+
+
+# RIS ------------------------------------------------------------------------
+
+_RIS_TYPE_BY_KIND = {"journal": "JOUR", "abstract": "CPAPER", "news": "NEWS", "website": "ELEC", "book": "BOOK"}
+_KIND_BY_RIS_TYPE = {
+    **{ris_type: kind for kind, ris_type in _RIS_TYPE_BY_KIND.items()},
+    "JFULL": "journal",
+    "EJOUR": "journal",
+    "ABST": "abstract",
+    "CONF": "abstract",
+    "MGZN": "news",
+    "WEB": "website",
+    "BLOG": "website",
+    "CHAP": "book",
+    "EBOOK": "book",
+    "RPRT": "book",
+    "THES": "book",
+}
+_RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
+
+
+def ris_entry(reference):
+    """One reference as a RIS record."""
+    start, _, end = reference.pages.partition("-")
+    record = {
+        "type_of_reference": _RIS_TYPE_BY_KIND[reference.kind],
+        "id": reference.key,
+        "authors": [
+            name["literal"] if name.get("literal") else f"{name['family']}, {name['given']}"
+            for name in parse_authors(reference.authors)
+        ],
+        "title": reference.title,
+        ("publisher" if reference.kind == "book" else "secondary_title"): reference.container,
+        "year": str(reference.year or ""),
+        "date": reference.date.strftime("%Y/%m/%d/") if reference.date else "",
+        "volume": reference.volume,
+        "number": reference.issue,
+        "start_page": start,
+        "end_page": end,
+        "doi": reference.doi or "",
+        "accession_number": reference.pmid or "",  # where PubMed's own RIS puts the PMID
+        "urls": [reference.url] if reference.url else [],
+        "notes": [reference.note] if reference.note else [],
+    }
+    return rispy.dumps([{name: value for name, value in record.items() if value}], skip_unknown_tags=True).split(
+        "\n", 1
+    )[1]  # rispy numbers records ("1."); the number is not part of RIS
+
+
+def _ris_structure(text):
+    """Start lines of each record, and problems with the file's structure that rispy would silently skip."""
+    starts, problems, open_at = [], [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _RIS_TAG.match(line)
+        tag = match.group(1) if match else None
+        if tag == "TY":
+            if open_at is not None:
+                problems.append(f"line {number}: a new record starts before the record from line {open_at} ends (ER)")
+            open_at = number
+            starts.append(number)
+        elif tag == "ER":
+            if open_at is None:
+                problems.append(f"line {number}: an end of record (ER) with no record open")
+            open_at = None
+        elif line.strip() and open_at is None:
+            problems.append(f"line {number}: text outside a record (records start with “TY  - ”)")
+    if open_at is not None:
+        problems.append(f"line {open_at}: the record that starts here has no end (ER  - )")
+    if not starts and not problems:
+        problems.append("no RIS records found (each starts with a “TY  - ” line)")
+    return starts, problems
+
+
+def parse_ris(text):
+    starts, problems = _ris_structure(text)
+    if problems:
+        raise ReferenceFileError(problems)
+    entries = []
+    for line, record in zip(starts, rispy.loads(text), strict=False):
+        url = (record.get("urls") or [""])[0]
+        names = []
+        for author in record.get("authors") or record.get("first_authors") or []:
+            family, comma, given = author.partition(",")
+            names.extend([{"family": family.strip(), "given": given.strip()}] if comma else parse_authors(author))
+        kind = _KIND_BY_RIS_TYPE.get(record.get("type_of_reference", ""), "website" if url else "journal")
+        container_names = ["secondary_title", "journal_name", "alternate_title3", "alternate_title2", "publisher"]
+        date = _date_or_none(record.get("date", ""))
+        pages = "-".join(filter(None, [record.get("start_page", ""), record.get("end_page", "")]))
+        accession = record.get("accession_number", "")
+        fields = {
+            "key": record.get("id", ""),
+            "kind": kind,
+            "title": record.get("title") or record.get("primary_title", ""),
+            "authors": format_authors(names),
+            "container": next((record[name] for name in container_names if record.get(name)), ""),
+            "year": _year_or_none(record.get("year") or record.get("publication_year", "")) or (date and date.year),
+            "date": date,
+            "volume": record.get("volume", ""),
+            "issue": record.get("number", ""),
+            "pages": _clean_pages(pages),
+            "doi": normalise_doi(record.get("doi", "")),
+            "pmid": accession if accession.isdigit() else None,
+            "url": url,
+            "note": "\n".join(record.get("notes") or []),
+        }
+        entries.append(ParsedEntry(line=line, label=fields["key"] or fields["title"][:60], fields=fields))
+    return entries
+
+
+# CSL-JSON -------------------------------------------------------------------
+
+
+def csl_json_entry(reference):
+    return json.dumps(to_csl(reference), ensure_ascii=False, indent=2)
+
+
+def parse_csl_json(text):
+    """A CSL-JSON array (or a single item), keeping the line each item starts on."""
+    decoder = json.JSONDecoder()
+    stripped = text.lstrip()
+    offset = len(text) - len(stripped)
+    try:
+        document = decoder.decode(text)
+    except json.JSONDecodeError as error:
+        raise ReferenceFileError([f"line {error.lineno}: not valid JSON ({error.msg})"]) from None
+    items = document if isinstance(document, list) else [document]
+    # Re-read the top level item by item, only to learn where each one starts.
+    lines = []
+    position = offset + 1 if stripped.startswith("[") else offset
+    for _ in items:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        lines.append(text.count("\n", 0, position) + 1)
+        _, position = decoder.raw_decode(text, position)
+    entries, problems = [], []
+    for line, item in zip(lines, items, strict=True):
+        if not isinstance(item, dict):
+            problems.append(f"line {line}: expected a CSL item ({{…}}), found {type(item).__name__}")
+            continue
+        try:
+            fields = from_csl(item)
+        except (TypeError, ValueError, AttributeError) as error:
+            problems.append(f"line {line}: item {item.get('id', '')!r} could not be read ({error})")
+            continue
+        entries.append(ParsedEntry(line=line, label=fields["key"] or fields["title"][:60], fields=fields))
+    if problems:
+        raise ReferenceFileError(problems)
+    return entries
+
+
+# The registry the views, the importer and the command use -------------------
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    label: str
+    extension: str
+    content_type: str
+    entry: object
+    parse: object
+    header: str = ""
+    separator: str = "\n"
+    footer: str = ""
+
+    def write(self, references):
+        """The file's text in pieces, one reference at a time (for streaming a large library)."""
+        yield self.header
+        for n, reference in enumerate(references):
+            yield (self.separator if n else "") + self.entry(reference)
+        yield self.footer
+
+
+FORMATS = {
+    "bib": Format("bibtex", "BibTeX", "bib", "application/x-bibtex", bibtex_entry, parse_bibtex),
+    "ris": Format("ris", "RIS", "ris", "application/x-research-info-systems", ris_entry, parse_ris),
+    "json": Format(
+        "csl-json",
+        "CSL-JSON",
+        "json",
+        "application/vnd.citationstyles.csl+json",
+        csl_json_entry,
+        parse_csl_json,
+        header="[\n",
+        separator=",\n",
+        footer="\n]\n",
+    ),
+}
+
+
+def detect_format(filename, text):
+    """The format of an uploaded file, by its extension, else by a look at its content."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    aliases = {"bibtex": "bib", "txt": None, "csl": "json", "csljson": "json"}
+    extension = aliases.get(extension, extension)
+    if extension in FORMATS:
+        return FORMATS[extension]
+    head = text.lstrip()[:2000]
+    if head.startswith(("[", "{")):
+        return FORMATS["json"]
+    if re.search(r"^TY  - ", head, re.MULTILINE):
+        return FORMATS["ris"]
+    if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
+        return FORMATS["bib"]
+    return None
+
+
+def write(references, extension):
+    return "".join(FORMATS[extension].write(references))

@@ -1,0 +1,240 @@
+"""Export for reference managers, and import from them: every format round-trips, bad files import nothing."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+
+from articles.models import Article
+from references.formats import FORMATS, ReferenceFileError, write
+from references.importing import apply_import, parse, plan_import, read_text
+from references.models import Reference
+
+FILES = Path(__file__).parent / "files"
+FIELDS = ["key", "kind", "title", "authors", "container", "year", "date", "volume", "issue", "pages"]
+FIELDS += ["doi", "pmid", "url", "note", "ama_html", "vancouver_html"]
+
+
+def library_snapshot():
+    return sorted(Reference.objects.values_list(*FIELDS))
+
+
+def import_text(text, filename=""):
+    return apply_import(plan_import(parse(text, filename)))
+
+
+def body(response):
+    return b"".join(response.streaming_content).decode()
+
+
+@pytest.mark.parametrize("extension", sorted(FORMATS))
+def test_an_exported_library_imports_back_as_the_same_references(demo, extension):
+    before = library_snapshot()
+    text = write(Reference.objects.all(), extension)
+    Article.objects.all().delete()
+    Reference.objects.all().delete()
+    counts = import_text(text, f"library.{extension}")
+    assert counts == {"create": 5}
+    assert library_snapshot() == before
+
+
+@pytest.mark.parametrize("extension", sorted(FORMATS))
+def test_importing_an_export_into_the_same_library_changes_nothing(demo, extension):
+    before = library_snapshot()
+    assert import_text(write(Reference.objects.all(), extension), f"x.{extension}") == {"skip": 5}
+    assert library_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type", "filename"),
+    [
+        ("/references/younger2009/export.bib", "application/x-bibtex", "younger2009.bib"),
+        ("/references/younger2009/export.ris", "application/x-research-info-systems", "younger2009.ris"),
+        ("/references/younger2009/export.json", "application/vnd.citationstyles.csl+json", "younger2009.json"),
+        (
+            "/articles/ldn-fibromyalgia-randomised-trial-2013/references.ris",
+            "application/x-research-info-systems",
+            "ldn-fibromyalgia-randomised-trial-2013-references.ris",
+        ),
+        ("/references/export.bib", "application/x-bibtex", "ldn-references.bib"),
+        ("/references/export.json?kind=journal&year=2009", "application/vnd.citationstyles.csl+json", None),
+    ],
+)
+def test_downloads_have_the_right_type_and_file_name(client, demo, url, content_type, filename):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == f"{content_type}; charset=utf-8"
+    expected = filename or "ldn-references-journal-2009.json"
+    assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
+
+
+def test_an_articles_download_lists_its_references_in_their_numbered_order(client, demo):
+    text = body(client.get("/articles/ldn-fibromyalgia-randomised-trial-2013/references.bib"))
+    assert [entry.label for entry in parse(text, "a.bib")] == ["younger2013", "aapm2012", "younger2009"]
+
+
+def test_the_library_download_holds_exactly_what_the_filters_show(client, demo):
+    text = body(client.get("/references/export.ris?kind=journal"))
+    assert sorted(entry.fields["doi"] for entry in parse(text, "a.ris")) == [
+        "10.1002/art.37734",
+        "10.1111/j.1526-4637.2009.00613.x",
+    ]
+
+
+def test_a_drafts_references_cannot_be_downloaded(client, make_article):
+    make_article(slug="secret", status=Article.Status.DRAFT)
+    assert client.get("/articles/secret/references.bib").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/references/export.bib?kind=nonsense", "/references/export.bib?year=abc", "/references/export.xml"]
+)
+def test_bad_download_requests_are_client_errors(client, demo, url):
+    assert client.get(url, follow=True).status_code in (400, 404)
+
+
+@pytest.mark.parametrize(
+    "url", ["/references/", "/references/younger2009/", "/articles/low-dose-naltrexone-for-fibromyalgia-pain/"]
+)
+def test_pages_link_to_every_download_format(client, demo, url):
+    html = client.get(url).content.decode()
+    for label in ("BibTeX", "RIS", "CSL-JSON"):
+        assert f"download>{label}</a>" in html
+
+
+def test_real_world_files_import_with_their_names_dates_and_identifiers(db):
+    for name in ("zotero-export.bib", "endnote-export.ris", "zotero-export.json"):
+        import_text(read_text((FILES / name).read_bytes()), name)
+    paper = Reference.objects.get(doi="10.1111/j.1526-4637.2009.00613.x")  # in the .bib and the .ris: one reference
+    assert (paper.authors, paper.pages, paper.pmid) == ("Younger J, Mackey S", "663-672", "19453963")
+    abstract = Reference.objects.get(key="aapm_2012")
+    assert (abstract.kind, abstract.authors, str(abstract.date)) == (
+        "abstract",
+        "Stanford University School of Medicine",
+        "2012-02-24",
+    )
+    review = Reference.objects.get(key="muller_2021")
+    assert review.authors == "Müller J, Çelik A"
+    assert review.title == "LDN in Crohn's disease: a review"
+    assert review.url == "https://example.org/ldn-crohns_review?id=1&lang=de"
+    assert Reference.objects.get(title="Confirmation: Low-Dose Naltrexone Eases Fibromyalgia Pain").kind == "news"
+    # A Zotero item id is not a usable key: the importer makes one from the first author and year.
+    assert Reference.objects.filter(key="ldnwebsite").exists()
+    assert Reference.objects.get(doi="10.1002/art.37734").key == "younger_low-dose_2013"
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("broken.bib", "entry 'broken2011' (line 3): could not be read as BibTeX"),
+        ("broken.ris", "line 8: a new record starts before the record from line 5 ends"),
+        ("broken.json", "line 3: not valid JSON"),
+        ("partly-invalid.json", "entry 'notitle' (line 3): title: This field cannot be blank."),
+        ("partly-invalid.json", "entry 'ancient' (line 4): year: Ensure this value is greater than or equal to 1800."),
+        ("partly-invalid.json", "entry 'baddoi' (line 5): doi: “not-a-doi” is not a DOI."),
+    ],
+)
+def test_a_malformed_file_names_the_entry_and_line_and_imports_nothing(db, name, problem):
+    with pytest.raises(CommandError) as error:
+        call_command("import_references", str(FILES / name), stdout=io.StringIO())
+    assert problem in str(error.value)
+    assert not Reference.objects.exists()
+
+
+def test_matching_prefers_doi_then_pmid_then_key(demo):
+    ris = (
+        "TY  - JOUR\nID  - other-key\nTI  - Fibromyalgia symptoms are reduced by low-dose naltrexone: a pilot study\n"
+        "AN  - 19453963\nVL  - 11\nER  - \n\n"
+        "TY  - NEWS\nID  - medscape2012\nTI  - Confirmation: Low-Dose Naltrexone Eases Fibromyalgia Pain\n"
+        "N1  - Now free to read.\nER  - \n"
+    )
+    plans = plan_import(parse(ris, "x.ris"))
+    assert [(p.action, p.reference.key, p.matched_by) for p in plans] == [
+        ("update", "younger2009", "PubMed ID"),
+        ("update", "medscape2012", "citation key"),
+    ]
+    assert plans[0].changes == [("volume", "10", "11")]
+
+
+def test_a_key_taken_by_another_work_gets_a_new_key(demo):
+    bib = "@article{younger2009, title={A different paper}, author={Younger, Jarred}, year={2009}, doi={10.1000/other}}"
+    plans = plan_import(parse(bib, "x.bib"))
+    assert (plans[0].action, plans[0].reference.key) == ("create", "younger2009b")
+
+
+def test_a_work_repeated_in_one_file_is_imported_once(db):
+    item = '{"id": "%s", "type": "book", "title": "Same", "DOI": "10.1000/same"}'
+    plans = plan_import(parse("[" + item % "a" + ", " + item % "b" + "]", "x.json"))
+    assert [p.action for p in plans] == ["create", "skip"]
+    assert "same work as entry 'a' (line 1)" in plans[1].reason
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_a_message():
+    with pytest.raises(ReferenceFileError, match="not UTF-8"):
+        read_text("TI  - Caf\xe9".encode("latin-1"))
+
+
+def test_the_command_dry_run_changes_nothing(db):
+    out = io.StringIO()
+    call_command("import_references", str(FILES / "zotero-export.bib"), "--dry-run", stdout=out)
+    assert "Would have: 4 created, 0 updated, 0 unchanged." in out.getvalue()
+    assert not Reference.objects.exists()
+
+
+# The admin's upload page -----------------------------------------------------
+
+
+def upload(name, content=None):
+    data = content if content is not None else (FILES / name).read_bytes()
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def test_the_changelist_links_to_the_import_page(admin_client, db):
+    assert "/admin/references/reference/import/" in admin_client.get("/admin/references/reference/").content.decode()
+
+
+def test_admin_import_previews_then_saves_on_confirmation(admin_client, demo):
+    response = admin_client.post("/admin/references/reference/import/", {"file": upload("zotero-export.bib")})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "2 created, 1 updated, 1 unchanged" in html
+    assert "Matched by DOI." in html
+    assert not Reference.objects.filter(key="muller_2021").exists()  # nothing saved at the preview
+
+    payload = response.context["confirm"]["payload"].value()
+    response = admin_client.post("/admin/references/reference/import/", {"payload": payload}, follow=True)
+    assert "Imported zotero-export.bib: 2 created, 1 updated, 1 unchanged." in response.content.decode()
+    assert Reference.objects.filter(key="muller_2021").exists()
+    assert Reference.objects.get(key="younger2009").url == "https://doi.org/10.1111/j.1526-4637.2009.00613.x"
+
+
+def test_admin_import_shows_every_problem_and_saves_nothing(admin_client, db):
+    response = admin_client.post("/admin/references/reference/import/", {"file": upload("partly-invalid.json")})
+    html = response.content.decode()
+    assert "Nothing was imported." in html
+    assert "entry &#x27;notitle&#x27; (line 3)" in html and "entry &#x27;baddoi&#x27; (line 5)" in html
+    assert not Reference.objects.exists()
+
+
+def test_admin_import_refuses_an_oversized_file(admin_client, db):
+    response = admin_client.post("/admin/references/reference/import/", {"file": upload("big.bib", b"%" * 1_100_000)})
+    assert "the limit is 1 MB" in response.content.decode()
+
+
+def test_admin_import_refuses_an_altered_preview(admin_client, db):
+    response = admin_client.post("/admin/references/reference/import/", {"payload": "forged"})
+    assert "has expired or was altered" in response.content.decode()
+    assert not Reference.objects.exists()
+
+
+def test_admin_import_refuses_a_file_of_another_kind(admin_client, db):
+    response = admin_client.post("/admin/references/reference/import/", {"file": upload("notes.txt", b"hello")})
+    assert "not BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)" in response.content.decode()
+
+
+def test_admin_import_needs_permission_to_add_and_change_references(client, django_user_model, db):
+    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    client.force_login(user)
+    assert client.get("/admin/references/reference/import/").status_code == 403
