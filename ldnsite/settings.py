@@ -146,3 +146,8 @@ LOGGING = {
 
 # Where the admin lives; a less guessable path keeps some bots off the login page.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+
+# Filling in a reference from its DOI (Crossref) or PubMed ID (NCBI E-utilities).
+# Crossref asks callers to give a contact address; requests without one are served more slowly.
+REFERENCE_LOOKUP_TIMEOUT = float(os.environ.get("REFERENCE_LOOKUP_TIMEOUT", "5"))
+REFERENCE_LOOKUP_CONTACT = os.environ.get("REFERENCE_LOOKUP_CONTACT", "")

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
-from .forms import ImportConfirmForm, ImportFileForm
+from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
 from .importing import PlannedImport, apply_import, summary
 from .models import Reference
@@ -18,6 +18,7 @@ from .models import Reference
 
 @admin.register(Reference)
 class ReferenceAdmin(admin.ModelAdmin):
+    form = ReferenceAdminForm
     list_display = ["key", "short_title", "kind", "year", "container", "doi_link", "pmid_link"]
     list_display_links = ["key", "short_title"]
     list_filter = ["kind", "year"]

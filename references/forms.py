@@ -2,10 +2,12 @@
 
 from django import forms
 from django.core import signing
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 
 from .formats import FORMATS, ReferenceFileError
-from .importing import parse, plan_import, read_text
+from .importing import parse, plan_import, read_text, unused_key
+from .lookup import ReferenceLookupError, look_up
 from .models import Reference
 
 
@@ -74,3 +76,64 @@ class ImportConfirmForm(forms.Form):
         except ReferenceFileError as error:
             raise forms.ValidationError([forms.ValidationError(problem) for problem in error.problems]) from None
         return payload
+
+
+def _links_default_to_https(model_field, **kwargs):
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return model_field.formfield(**kwargs)
+
+
+class ReferenceAdminForm(forms.ModelForm):
+    """The admin's reference form: give a DOI or PMID alone and the rest is filled in for checking."""
+
+    class Meta:
+        model = Reference
+        formfield_callback = _links_default_to_https
+        fields = ["key", "kind", "title", "authors", "container", "year", "date", "volume", "issue", "pages"]
+        fields += ["doi", "pmid", "url", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["key"].required = False
+        self.fields["key"].help_text += " Leave blank to make one from the first author and year."
+        self.fields["doi"].help_text += " With the title left blank, the details are filled in from Crossref."
+        self.fields["pmid"].help_text += " With the title and DOI left blank, the details are filled in from PubMed."
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("title") and not self.has_error("doi") and not self.has_error("pmid"):
+            doi, pmid = cleaned.get("doi"), cleaned.get("pmid")
+            if not (doi or pmid):
+                self.add_error("title", "Give the title, or a DOI or PubMed ID to fill in the details from.")
+                return cleaned
+            try:
+                fields, source = look_up(doi=doi, pmid=pmid)
+            except ReferenceLookupError as error:
+                raise forms.ValidationError(
+                    "%(problem)s Fill in the details by hand, or try again later.",
+                    params={"problem": error},
+                    code="lookup_failed",
+                ) from None
+            self._fill_in(fields, cleaned)
+            raise forms.ValidationError(
+                "The details were filled in from %(source)s. Check them, then save.",
+                params={"source": source},
+                code="filled_in",
+            )
+        if not cleaned.get("key") and cleaned.get("title"):
+            cleaned["key"] = unused_key(cleaned)
+            self.data = self.data.copy()
+            self.data[self.add_prefix("key")] = cleaned["key"]
+        return cleaned
+
+    def _fill_in(self, fields, cleaned):
+        """Put the registry's values in the empty fields of the form the editor will see again."""
+        data = self.data.copy()
+        for name, value in fields.items():
+            if name in self.fields and value not in (None, "") and not cleaned.get(name):
+                data[self.add_prefix(name)] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        if not cleaned.get("key"):
+            data[self.add_prefix("key")] = unused_key(fields)
+        self.data = data

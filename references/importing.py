@@ -70,8 +70,12 @@ def _match(fields):
     return None, ""
 
 
-def _new_key(fields, taken):
+def unused_key(fields, also_taken=()):
     """The entry's own key if it is valid and free, else one made from the first author and year."""
+    return _new_key(fields, set(also_taken) | _keys_in_library(fields))
+
+
+def _new_key(fields, taken):
     key = fields.get("key") or ""
     if re.fullmatch(CITATION_KEY_PATTERN, key) and len(key) <= 64 and key not in taken:
         return key
@@ -103,7 +107,7 @@ def plan_import(entries):
         reference, matched_by = _match(fields)
         if reference is None:
             reference = Reference(**{name: value for name, value in fields.items() if name != "key"})
-            reference.key = _new_key(fields, taken_keys | _keys_in_library(fields))
+            reference.key = unused_key(fields, taken_keys)
             plan = PlannedImport(entry, PlannedImport.CREATE, reference)
         else:
             changes = []

@@ -1,0 +1,83 @@
+"""Fill in a reference from its DOI (Crossref) or PubMed ID (NCBI E-utilities).
+
+Editors often have only an identifier to hand; the registries know the rest.
+A timeout, an unknown identifier or an unexpected answer raises
+``ReferenceLookupError`` with a message for the editor; nothing is guessed.
+"""
+
+import httpx
+from django.conf import settings
+
+from .csl import from_csl
+from .identifiers import normalise_doi, normalise_pmid
+
+CROSSREF_URL = "https://api.crossref.org/works/{doi}"
+PUBMED_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esummary.fcgi"
+
+
+class ReferenceLookupError(Exception):
+    """The registry could not be asked, or did not know the identifier."""
+
+
+def _get(url, source, **params):
+    contact = settings.REFERENCE_LOOKUP_CONTACT
+    headers = {"User-Agent": "LDN-Evidence/1.0" + (f" (mailto:{contact})" if contact else "")}
+    try:
+        timeout = settings.REFERENCE_LOOKUP_TIMEOUT
+        response = httpx.get(url, params=params or None, headers=headers, timeout=timeout, follow_redirects=True)
+    except httpx.TimeoutException:
+        raise ReferenceLookupError(
+            f"{source} did not answer within {settings.REFERENCE_LOOKUP_TIMEOUT:g} seconds."
+        ) from None
+    except httpx.HTTPError:
+        raise ReferenceLookupError(f"{source} could not be reached from the server.") from None
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        raise ReferenceLookupError(f"{source} answered with an error (HTTP {response.status_code}).")
+    try:
+        return response.json()
+    except ValueError:
+        raise ReferenceLookupError(f"{source} sent an answer that could not be read.") from None
+
+
+def from_crossref(doi):
+    """Reference fields for a DOI, from Crossref's record of it."""
+    doi = normalise_doi(doi)
+    data = _get(CROSSREF_URL.format(doi=doi), "Crossref")
+    message = (data or {}).get("message")
+    if not isinstance(message, dict):
+        raise ReferenceLookupError(f"Crossref has no record of the DOI {doi}.")
+    fields = from_csl({**message, "id": ""})
+    fields["doi"] = doi
+    return fields
+
+
+def from_pubmed(pmid):
+    """Reference fields for a PMID, from PubMed's document summary."""
+    pmid = normalise_pmid(pmid)
+    data = _get(PUBMED_URL, "PubMed", db="pubmed", id=pmid, retmode="json")
+    summary = ((data or {}).get("result") or {}).get(str(pmid))
+    if not isinstance(summary, dict) or summary.get("error") or not summary.get("title"):
+        raise ReferenceLookupError(f"PubMed has no record of the PMID {pmid}.")
+    ids = {item.get("idtype"): item.get("value") for item in summary.get("articleids") or []}
+    item = {
+        "type": "article-journal",
+        "title": summary["title"].rstrip("."),
+        "author": [{"literal": a["name"]} for a in summary.get("authors") or [] if a.get("authtype") == "Author"],
+        "container-title": summary.get("source", ""),
+        "issued": {"raw": summary.get("pubdate") or summary.get("sortpubdate", "")},
+        "volume": summary.get("volume", ""),
+        "issue": summary.get("issue", ""),
+        "page": summary.get("pages", ""),
+        "DOI": ids.get("doi", ""),
+        "PMID": str(pmid),
+    }
+    return from_csl(item)
+
+
+def look_up(doi=None, pmid=None):
+    """(fields, source) for a DOI, else a PMID."""
+    if doi:
+        return from_crossref(doi), "Crossref"
+    return from_pubmed(pmid), "PubMed"
