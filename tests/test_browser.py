@@ -5,6 +5,7 @@ and say so. Screenshots of each page go to ``screenshots/`` for people to look a
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -92,11 +93,22 @@ def test_reader_goes_from_home_to_a_topic_an_article_and_a_cited_reference(brows
     expect(page.locator(".references li")).to_have_count(5)
     shoot(page, viewport, "article")
 
-    page.locator("#ref-2").get_by_role("link", name="About this reference").click()
+    # The text's citation of the 2009 pilot leads to its entry, and the entry back to the text.
+    page.locator('sup.citation a[href="#ref-3"]').first.click()
+    expect(page).to_have_url(re.compile(r"#ref-3$"))
+    page.locator("#ref-3").get_by_role("link", name=re.compile("Back to text")).click()
+    expect(page).to_have_url(re.compile(r"#cite-3-1$"))
+
+    page.locator("#ref-3").get_by_role("link", name="About this reference").click()
     expect(page.locator("h1")).to_have_text("Fibromyalgia symptoms are reduced by low-dose naltrexone: a pilot study")
     expect(page.get_by_role("link", name="PMID 19453963")).to_have_attribute(
         "href", "https://pubmed.ncbi.nlm.nih.gov/19453963/"
     )
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="BibTeX").click()
+    download = download_info.value
+    assert download.suggested_filename == "younger2009.bib"
+    assert "@article{younger2009," in Path(download.path()).read_text()
     shoot(page, viewport, "reference")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="References").click()
@@ -158,4 +170,37 @@ def test_editor_signs_in_edits_a_piece_and_readers_see_the_edit(browser, site):
 
     page.goto(site + "/articles/low-dose-naltrexone-for-fibromyalgia-pain/")
     expect(page.locator(".lede")).to_have_text("A revised summary, written by the editor in the browser.")
+    assert page.problems == []
+
+
+def test_editor_writes_a_piece_with_inline_citations_and_publishes_it(browser, site):
+    from playwright.sync_api import expect
+
+    get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
+    page = open_page(browser, "desktop")
+    page.goto(site + "/admin/articles/article/add/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+
+    page.fill("#id_title", "Two trials, one question")
+    page.fill("#id_dek", "How the 2009 pilot and the 2013 trial compare.")
+    page.fill(
+        "#id_body",
+        "## Two trials\n\nThe pilot came first.[@younger2009] The full trial followed "
+        "[@younger2013; @aapm2012], and it cites the pilot's method.[@younger2009, p. 665]",
+    )
+    page.select_option("#id_status", "published")
+    shoot(page, "desktop", "admin-article-add")
+    page.locator("input[name=_save]").first.click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        "because the text cites them: younger2009, younger2013, aapm2012"
+    )
+
+    page.goto(site + "/articles/two-trials-one-question/")
+    expect(page.locator(".prose sup.citation a")).to_have_count(4)
+    expect(page.locator(".references li")).to_have_count(3)
+    expect(page.locator("#ref-1")).to_contain_text("Fibromyalgia symptoms are reduced by low-dose naltrexone")
+    expect(page.locator(".citation__locator")).to_have_text("(p. 665)")
+    shoot(page, "desktop", "article-with-citations")
     assert page.problems == []
