@@ -75,6 +75,17 @@ def shoot(page, viewport, name):
     page.screenshot(path=SCREENSHOTS / f"{viewport}-{name}.png", full_page=True)
 
 
+def sign_in_as_editor(browser, url):
+    """A desktop page on ``url``, signed in through the admin's login form as a new superuser."""
+    get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
+    page = open_page(browser, "desktop")
+    page.goto(url)
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+    return page
+
+
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_reader_goes_from_home_to_a_topic_an_article_and_a_cited_reference(browser, site, viewport):
     from playwright.sync_api import expect
@@ -155,12 +166,7 @@ def test_keyboard_user_skips_straight_to_the_content(browser, site):
 def test_editor_signs_in_edits_a_piece_and_readers_see_the_edit(browser, site):
     from playwright.sync_api import expect
 
-    get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
-    page = open_page(browser, "desktop")
-    page.goto(site + "/admin/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
+    page = sign_in_as_editor(browser, site + "/admin/")
     page.get_by_role("link", name="Articles").first.click()
     page.get_by_role("link", name="Low-Dose Naltrexone for Fibromyalgia Pain").click()
     shoot(page, "desktop", "admin-article")
@@ -176,12 +182,7 @@ def test_editor_signs_in_edits_a_piece_and_readers_see_the_edit(browser, site):
 def test_editor_writes_a_piece_with_inline_citations_and_publishes_it(browser, site):
     from playwright.sync_api import expect
 
-    get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
-    page = open_page(browser, "desktop")
-    page.goto(site + "/admin/articles/article/add/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
+    page = sign_in_as_editor(browser, site + "/admin/articles/article/add/")
 
     page.fill("#id_title", "Two trials, one question")
     page.fill("#id_dek", "How the 2009 pilot and the 2013 trial compare.")

@@ -4,23 +4,12 @@ import datetime
 
 import pytest
 
+from articles.management.commands.load_demo import REFERENCES as DEMO_REFERENCES
 from references.csl import format_authors, from_csl, initials, parse_authors, to_csl
 from references.models import Reference
 from references.styles import format_reference
 
-YOUNGER_2009 = {
-    "key": "younger2009",
-    "kind": "journal",
-    "title": "Fibromyalgia symptoms are reduced by low-dose naltrexone: a pilot study",
-    "authors": "Younger J, Mackey S",
-    "container": "Pain Medicine",
-    "year": 2009,
-    "volume": "10",
-    "issue": "4",
-    "pages": "663-672",
-    "doi": "10.1111/j.1526-4637.2009.00613.x",
-    "pmid": "19453963",
-}
+YOUNGER_2009 = next(spec for spec in DEMO_REFERENCES if spec["key"] == "younger2009")
 
 
 def test_ama_formats_a_journal_article_with_doi_and_pmid_links():
