@@ -347,12 +347,14 @@ def parse_csl_json(text):
         raise ReferenceFileError([f"line {error.lineno}: not valid JSON ({error.msg})"]) from None
     items = document if isinstance(document, list) else [document]
     # Re-read the top level item by item, only to learn where each one starts.
-    lines = []
+    lines, line, counted = [], 1, 0
     position = offset + 1 if stripped.startswith("[") else offset
     for _ in items:
         while position < len(text) and text[position] in " \t\r\n,":
             position += 1
-        lines.append(text.count("\n", 0, position) + 1)
+        line += text.count("\n", counted, position)  # from the previous item on, not from the top each time
+        counted = position
+        lines.append(line)
         _, position = decoder.raw_decode(text, position)
     entries, problems = [], []
     for line, item in zip(lines, items, strict=True):
