@@ -169,8 +169,3 @@ def render_article_body(text):
     cited_keys = list(times_cited)  # a Counter keeps first-seen order
     env["citation_numbers"] = {key: number for number, key in enumerate(cited_keys, 1)}
     return RenderedBody(html=render(), cited_keys=cited_keys, times_cited=times_cited)
-
-
-def cited_keys(text):
-    """The reference keys ``text`` cites, in order of first citation."""
-    return render_article_body(text).cited_keys

@@ -6,7 +6,7 @@ from django.db import models
 from django.template.defaultfilters import filesizeformat
 
 from .formats import FORMATS, ReferenceFileError
-from .importing import parse, plan_import, read_text, unused_key
+from .importing import IMPORTED_FIELDS, parse, plan_import, read_text, unused_key
 from .lookup import ReferenceLookupError, look_up
 from .models import Reference
 
@@ -20,6 +20,14 @@ class LibraryFilterForm(forms.Form):
 # well under Django's request-body limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB).
 MAX_IMPORT_BYTES = 1024 * 1024
 _IMPORT_SALT = "references.import"
+
+
+def _planned(text, filename, format_name):
+    """The import plan for a file, or a form error listing every problem found in it."""
+    try:
+        return plan_import(parse(text, filename, format_name or None))
+    except ReferenceFileError as error:
+        raise forms.ValidationError(error.problems) from None
 
 
 class ImportFileForm(forms.Form):
@@ -46,9 +54,9 @@ class ImportFileForm(forms.Form):
             )
         try:
             self.text = read_text(upload.read())
-            self.plans = plan_import(parse(self.text, upload.name, cleaned.get("format") or None))
         except ReferenceFileError as error:
-            raise forms.ValidationError([forms.ValidationError(problem) for problem in error.problems]) from None
+            raise forms.ValidationError(error.problems) from None
+        self.plans = _planned(self.text, upload.name, cleaned.get("format"))
         self.filename = upload.name
         return cleaned
 
@@ -71,10 +79,7 @@ class ImportConfirmForm(forms.Form):
                 "This preview has expired or was altered. Upload the file again.", code="bad_payload"
             ) from None
         self.filename = payload["filename"]
-        try:
-            self.plans = plan_import(parse(payload["text"], payload["filename"], payload["format"] or None))
-        except ReferenceFileError as error:
-            raise forms.ValidationError([forms.ValidationError(problem) for problem in error.problems]) from None
+        self.plans = _planned(payload["text"], payload["filename"], payload["format"])
         return payload
 
 
@@ -90,8 +95,7 @@ class ReferenceAdminForm(forms.ModelForm):
     class Meta:
         model = Reference
         formfield_callback = _links_default_to_https
-        fields = ["key", "kind", "title", "authors", "container", "year", "date", "volume", "issue", "pages"]
-        fields += ["doi", "pmid", "url", "note"]
+        fields = ["key", *IMPORTED_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
