@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -13,7 +14,7 @@ from django.utils.html import format_html
 from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
 from .importing import PlannedImport, apply_import, summary
-from .models import Reference
+from .models import Condition, Reference, Study, StudyReport
 
 
 @admin.register(Reference)
@@ -89,3 +90,79 @@ class ReferenceAdmin(admin.ModelAdmin):
             "counts": summary(Counter(plan.action for plan in plans)) if plans else "",
         }
         return TemplateResponse(request, "admin/references/reference/import.html", context)
+
+
+@admin.register(Condition)
+class ConditionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "study_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(study_count=models.Count("studies"))
+
+    @admin.display(description="studies", ordering="study_count")
+    def study_count(self, obj):
+        return obj.study_count
+
+
+class StudyReportFormSet(forms.BaseInlineFormSet):
+    """A study needs at least one report, and exactly one main report whose figures the table shows."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not kept:
+            raise forms.ValidationError("Add the reference that reports this study: a study needs at least one report.")
+        if len(kept) == 1:
+            kept[0].instance.is_main = True
+            return
+        mains = [form for form in kept if form.cleaned_data.get("is_main")]
+        if len(mains) != 1:
+            raise forms.ValidationError(
+                "Tick “main report” on exactly one report: the evidence table shows its figures "
+                f"(now {len(mains)} of {len(kept)} are ticked)."
+            )
+
+    def save(self, commit=True):
+        # The main report may move from one row to another: clear the old one first so that
+        # the one-main-report constraint never sees two at once.
+        if commit:
+            moving = {form.instance.pk for form in self.forms if form.instance.pk and not form.instance.is_main}
+            StudyReport.objects.filter(pk__in=moving).update(is_main=False)
+        return super().save(commit)
+
+
+class StudyReportInline(admin.StackedInline):
+    model = StudyReport
+    formset = StudyReportFormSet
+    extra = 0
+    min_num = 1
+    autocomplete_fields = ["reference"]
+    fields = [
+        ("reference", "is_main"),
+        ("participants", "sex"),
+        "result",
+        ("intervention_change_pct", "comparator_change_pct", "effect_pct"),
+        ("p_relation", "p_value"),
+    ]
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin):
+    list_display = ["title", "design", "dose_mg", "duration_weeks", "grade", "registry_id"]
+    list_filter = ["conditions", "design", "grade"]
+    search_fields = ["title", "registry_id", "reports__reference__key", "reports__reference__title"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["conditions"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [StudyReportInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "conditions"]}),
+        ("Design", {"fields": ["design", "blinding", "population", "primary_outcome", "registry_id"]}),
+        ("Treatment", {"fields": ["intervention", ("dose_mg", "frequency"), "duration_weeks", "comparator"]}),
+        ("Safety and grade", {"fields": ["adverse_effects", "grade", "grade_reason"]}),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]

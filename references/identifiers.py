@@ -1,4 +1,4 @@
-"""Scholarly identifiers (DOI, PubMed ID): read what editors paste, validate, link.
+"""Scholarly identifiers (DOI, PubMed ID, trial registry ID): read what editors paste, validate, link.
 
 Editors copy identifiers from wherever they find them: a doi.org link, "doi:10…",
 "PMID: 19453963", a PubMed URL. These functions reduce each form to the bare
@@ -74,6 +74,60 @@ def pmid_url(pmid):
     return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
+# The registries of the WHO's trial search portal that studies of LDN turn up in, with the
+# shape of their IDs. ClinicalTrials.gov and ISRCTN have pages of their own; the others are
+# linked through the WHO portal, which lists every one of them.
+_REGISTRIES = [
+    ("ClinicalTrials.gov", re.compile(r"^NCT\d{8}$"), "https://clinicaltrials.gov/study/{}"),
+    ("ISRCTN", re.compile(r"^ISRCTN\d{8}$"), "https://www.isrctn.com/{}"),
+    ("EU Clinical Trials Register", re.compile(r"^EudraCT \d{4}-\d{6}-\d{2}$"), None),
+    ("EU Clinical Trials Information System", re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}$"), None),
+    ("ANZCTR", re.compile(r"^ACTRN\d{14}$"), None),
+    ("German Clinical Trials Register", re.compile(r"^DRKS\d{8}$"), None),
+    ("Chinese Clinical Trial Registry", re.compile(r"^ChiCTR(?:-[A-Z]{2,4}-)?\d{8,10}$"), None),
+    ("Clinical Trials Registry – India", re.compile(r"^CTRI/\d{4}/\d{2,3}/\d{6}$"), None),
+    ("Japan Registry of Clinical Trials", re.compile(r"^(?:jRCT\d{10}|UMIN\d{9})$"), None),
+    ("Iranian Registry of Clinical Trials", re.compile(r"^IRCT\d{8,14}N\d{1,3}$"), None),
+]
+# IDs are matched in capitals; these registries write their prefix in mixed case.
+_MIXED_CASE_PREFIXES = {"EUDRACT": "EudraCT", "CHICTR": "ChiCTR", "JRCT": "jRCT"}
+_WHO_SEARCH = "https://trialsearch.who.int/Trial2.aspx?TrialID={}"
+_REGISTRY_LINK = re.compile(r"^https?://(?:www\.)?(?:clinicaltrials\.gov/(?:ct2/show|study)/|isrctn\.com/)", re.I)
+
+
+def normalise_registry_id(value):
+    """Return the registry ID in ``value`` in its usual capitals, from a bare ID or a registry link."""
+    if value is None:
+        return None
+    registry_id = _REGISTRY_LINK.sub("", value.strip()).split("?")[0].strip().rstrip("/")
+    registry_id = re.sub(r"\s+", " ", registry_id).upper()
+    for upper, written in _MIXED_CASE_PREFIXES.items():
+        if registry_id.startswith(upper):
+            registry_id = written + registry_id[len(upper) :]
+    return registry_id or None
+
+
+def validate_registry_id(value):
+    if not any(pattern.match(value) for _, pattern, _ in _REGISTRIES):
+        raise ValidationError(
+            "“%(value)s” is not a trial registry ID we know. Give it as the registry writes it, e.g. "
+            "NCT00568555 (ClinicalTrials.gov), ISRCTN12345678, ACTRN12610000123456, DRKS00012345 "
+            "or EudraCT 2012-001234-56.",
+            code="invalid_registry_id",
+            params={"value": value},
+        )
+
+
+def registry_name(registry_id):
+    return next((name for name, pattern, _ in _REGISTRIES if pattern.match(registry_id)), "")
+
+
+def registry_url(registry_id):
+    """The trial's page at its registry, or its record in the WHO's search portal."""
+    own = next((url for _, pattern, url in _REGISTRIES if pattern.match(registry_id)), None)
+    return (own or _WHO_SEARCH).format(quote(registry_id, safe="/"))
+
+
 class _NormalisingAttribute(DeferredAttribute):
     """Stores every value assigned to the field in its normal form, however it arrives."""
 
@@ -114,4 +168,13 @@ class PMIDField(_NormalisedCharField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 12)
+        super().__init__(*args, **kwargs)
+
+
+class RegistryIDField(_NormalisedCharField):
+    normalise = staticmethod(normalise_registry_id)
+    default_validators = [validate_registry_id]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 40)
         super().__init__(*args, **kwargs)

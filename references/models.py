@@ -1,12 +1,20 @@
-"""The works the site's evidence pieces cite: papers, abstracts, news, websites, books."""
+"""The works the site's evidence pieces cite, and the studies those works report.
+
+A ``Reference`` is one publication (paper, abstract, news piece, website, book).
+A ``Study`` is one trial or study, described once with its design and the
+editors' grade; each ``StudyReport`` links it to a reference that reports it,
+with the figures that report gives.
+"""
+
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F
+from django.db.models import Case, F, FilteredRelation, Q, Value, When
 from django.urls import reverse
 
-from .identifiers import DOIField, PMIDField, doi_url, pmid_url
+from .identifiers import DOIField, PMIDField, RegistryIDField, doi_url, pmid_url, registry_name, registry_url
 from .styles import format_reference
 
 CITATION_KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_:.\-]*"
@@ -162,3 +170,340 @@ class Reference(models.Model):
     def link(self):
         """Where a reader goes to read the work: its own URL, else its DOI."""
         return self.url or self.doi_url
+
+
+class Condition(models.Model):
+    """An illness studies are about, from a list editors keep: fibromyalgia, multiple sclerosis, …"""
+
+    name = models.CharField(
+        max_length=100,
+        unique=True,
+        error_messages={"unique": "This condition is already on the list."},
+    )
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="The condition's address on the site, e.g. /conditions/fibromyalgia/.",
+        error_messages={"unique": "Another condition already uses this slug; choose a different one."},
+    )
+    description = models.TextField(
+        blank=True, help_text="One or two plain sentences for readers: what the condition is."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("references:condition", kwargs={"slug": self.slug})
+
+
+_percentage = [
+    MinValueValidator(Decimal(-100), "A percentage runs from −100 to 100."),
+    MaxValueValidator(Decimal(100), "A percentage runs from −100 to 100."),
+]
+
+
+class StudyQuerySet(models.QuerySet):
+    def with_figures(self):
+        """Each study with its main report's figures as columns, in one join, for tables, charts and sorting.
+
+        Adds ``participants``, ``sex``, ``effect_pct``, ``p_value``, ``p_relation``,
+        ``year`` and ``grade_rank`` (4 for high … 1 for very low, 0 ungraded).
+        """
+        return self.annotate(
+            main_report=FilteredRelation("reports", condition=Q(reports__is_main=True)),
+        ).annotate(
+            participants=F("main_report__participants"),
+            sex=F("main_report__sex"),
+            effect_pct=F("main_report__effect_pct"),
+            p_value=F("main_report__p_value"),
+            p_relation=F("main_report__p_relation"),
+            year=F("main_report__reference__year"),
+            grade_rank=Case(
+                *(When(grade=grade, then=Value(rank)) for grade, rank in Study.GRADE_RANKS.items()),
+                default=Value(0),
+            ),
+        )
+
+    def for_table(self):
+        """What a row of the evidence table prints: the figures and the conditions (one more query)."""
+        return self.with_figures().prefetch_related("conditions")
+
+    def reported_in(self, article):
+        """The studies that the article's references report."""
+        return self.filter(pk__in=StudyReport.objects.filter(reference__citations__article=article).values("study"))
+
+    def behind(self, article):
+        """The article's "evidence at a glance": the studies its references report, oldest first.
+
+        Each study gets ``reference_numbers``, the numbers of the article's
+        references that report it, as the reader sees them in its list.
+        """
+        numbers = {citation.reference_id: n for n, citation in enumerate(article.citations.all(), 1)}
+        reports = StudyReport.objects.order_by().only("study_id", "reference_id")
+        studies = list(
+            self.reported_in(article)
+            .with_figures()
+            .prefetch_related(models.Prefetch("reports", queryset=reports))
+            .order_by(F("year").asc(nulls_last=True), "title")
+        )
+        for study in studies:
+            study.reference_numbers = sorted(
+                numbers[report.reference_id] for report in study.reports.all() if report.reference_id in numbers
+            )
+        return studies
+
+
+class Study(models.Model):
+    """One trial or study, however many publications report it.
+
+    Editors describe its design once, then add a report for each reference
+    that presents it (a conference abstract, then the journal paper), with the
+    figures that report gives. The evidence table shows the main report's
+    figures; the study's page shows every report side by side.
+    """
+
+    class Design(models.TextChoices):
+        RANDOMISED = "rct", "Randomised controlled trial"
+        CROSSOVER = "crossover", "Crossover trial"
+        PILOT = "pilot", "Pilot study"
+        OPEN_LABEL = "open-label", "Open-label study"
+        OBSERVATIONAL = "observational", "Observational study"
+        CASE_SERIES = "case-series", "Case series"
+        REVIEW = "review", "Review"
+        META_ANALYSIS = "meta-analysis", "Meta-analysis"
+
+    class Blinding(models.TextChoices):
+        NOT_REPORTED = "", "Not reported"
+        OPEN = "open", "Not blinded"
+        SINGLE = "single", "Single-blind"
+        DOUBLE = "double", "Double-blind"
+        TRIPLE = "triple", "Triple-blind"
+
+    class Frequency(models.TextChoices):
+        NOT_REPORTED = "", "Not reported"
+        DAILY = "daily", "once a day"
+        TWICE_DAILY = "twice-daily", "twice a day"
+        WEEKLY = "weekly", "once a week"
+        OTHER = "other", "other schedule"
+
+    class Grade(models.TextChoices):
+        NOT_GRADED = "", "Not graded"
+        HIGH = "high", "High"
+        MODERATE = "moderate", "Moderate"
+        LOW = "low", "Low"
+        VERY_LOW = "very-low", "Very low"
+
+    GRADE_RANKS = {Grade.HIGH: 4, Grade.MODERATE: 3, Grade.LOW: 2, Grade.VERY_LOW: 1}
+
+    title = models.CharField(
+        max_length=200,
+        help_text="A name readers recognise it by, e.g. “Stanford crossover trial of LDN in fibromyalgia”.",
+    )
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The study's address on the site, e.g. /studies/stanford-crossover-trial/.",
+        error_messages={"unique": "Another study already uses this slug; choose a different one."},
+    )
+    conditions = models.ManyToManyField(Condition, related_name="studies", help_text="What the participants had.")
+    design = models.CharField(max_length=16, choices=Design.choices)
+    blinding = models.CharField(max_length=8, choices=Blinding.choices, blank=True)
+    population = models.CharField(
+        max_length=300, blank=True, help_text="Who took part, e.g. “women with fibromyalgia not taking opioids”."
+    )
+    intervention = models.CharField(max_length=200, default="Naltrexone, by mouth")
+    dose_mg = models.DecimalField(
+        "dose (mg)",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(Decimal("0.01"), "A dose is a positive number of milligrams, e.g. 4.5."),
+            MaxValueValidator(Decimal(1000), "A dose of naltrexone is at most a few hundred milligrams."),
+        ],
+        help_text="Milligrams per dose, e.g. 4.5. For a dose that was stepped up, the highest.",
+    )
+    frequency = models.CharField(max_length=16, choices=Frequency.choices, blank=True)
+    comparator = models.CharField(
+        "compared with", max_length=200, blank=True, help_text="e.g. Placebo. Leave blank when there was none."
+    )
+    duration_weeks = models.DecimalField(
+        "duration (weeks)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(Decimal("0.1"), "A duration is a positive number of weeks, e.g. 12."),
+            MaxValueValidator(Decimal(1000), "A duration is at most 1,000 weeks."),
+        ],
+        help_text="Weeks on the intervention, e.g. 12.",
+    )
+    primary_outcome = models.CharField(max_length=300, blank=True, help_text="What the study set out to measure.")
+    adverse_effects = models.TextField(blank=True, help_text="Side effects reported, in plain words.")
+    registry_id = RegistryIDField(
+        "trial registry ID",
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="e.g. NCT00568555, or a ClinicalTrials.gov link.",
+        error_messages={
+            "unique": "Another study already has this registry ID. It is the same trial: add this report to it."
+        },
+    )
+    grade = models.CharField(
+        "evidence grade",
+        max_length=8,
+        choices=Grade.choices,
+        blank=True,
+        help_text="How far readers can trust the result, GRADE-style.",
+    )
+    grade_reason = models.CharField(
+        "reason for the grade",
+        max_length=200,
+        blank=True,
+        help_text="One line, e.g. “Randomised and double-blind, but only 31 participants”.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StudyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name_plural = "studies"
+        indexes = [models.Index(fields=["design", "grade"], name="study_design_grade")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("references:study", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.grade and not self.grade_reason.strip():
+            raise ValidationError({"grade_reason": "Say in one line why the study gets this grade."})
+        if self.grade_reason.strip() and not self.grade:
+            raise ValidationError({"grade": "Choose the grade this reason explains, or clear the reason."})
+
+    @property
+    def registry_name(self):
+        return registry_name(self.registry_id) if self.registry_id else ""
+
+    @property
+    def registry_url(self):
+        return registry_url(self.registry_id) if self.registry_id else ""
+
+    @property
+    def dose_text(self):
+        """“4.5 mg once a day”, as the table prints it."""
+        if self.dose_mg is None:
+            return ""
+        dose = f"{self.dose_mg.normalize():f} mg"
+        return f"{dose} {self.get_frequency_display()}" if self.frequency else dose
+
+
+class StudyReport(models.Model):
+    """A reference that reports a study, with the figures this report gives."""
+
+    class Sex(models.TextChoices):
+        NOT_REPORTED = "", "Not reported"
+        WOMEN = "women", "Women"
+        MEN = "men", "Men"
+        MIXED = "mixed", "Women and men"
+
+    class Relation(models.TextChoices):
+        EQUAL = "=", "="
+        BELOW = "<", "<"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="reports")
+    reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="study_reports")
+    is_main = models.BooleanField(
+        "main report", default=False, help_text="The evidence table shows this report's figures."
+    )
+    participants = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, "The number of participants is a whole number above 0.")],
+        help_text="As this report counts them.",
+    )
+    sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
+    result = models.TextField(blank=True, help_text="What this report found, in plain words.")
+    intervention_change_pct = models.DecimalField(
+        "improvement on the intervention (%)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_percentage,
+        help_text="e.g. 28.8 for pain 28.8% lower than at baseline.",
+    )
+    comparator_change_pct = models.DecimalField(
+        "improvement on the comparator (%)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_percentage,
+        help_text="e.g. 18.0 on placebo.",
+    )
+    effect_pct = models.DecimalField(
+        "effect against the comparator (%)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_percentage,
+        help_text=(
+            "How much better than the comparator, in percent; negative if worse. "
+            "Left blank with both improvements given, it is their difference."
+        ),
+    )
+    p_relation = models.CharField("p", max_length=1, choices=Relation.choices, default=Relation.EQUAL)
+    p_value = models.DecimalField(
+        "p-value",
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(Decimal("0.0001"), "A p-value is above 0 and at most 1, e.g. 0.016."),
+            MaxValueValidator(Decimal(1), "A p-value is above 0 and at most 1, e.g. 0.016."),
+        ],
+        help_text="For the effect against the comparator, e.g. 0.016.",
+    )
+
+    class Meta:
+        ordering = [F("reference__year").asc(nulls_last=True), "reference__key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "reference"],
+                name="study_report_unique_reference",
+                violation_error_message="This reference is already listed as a report of the study.",
+            ),
+            models.UniqueConstraint(
+                fields=["study"],
+                condition=Q(is_main=True),
+                name="study_report_one_main",
+                violation_error_message="A study has one main report.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.study}: {self.reference.key}"
+
+    def clean(self):
+        if self.effect_pct is None and None not in (self.intervention_change_pct, self.comparator_change_pct):
+            self.effect_pct = self.intervention_change_pct - self.comparator_change_pct
+        if self.p_relation == self.Relation.BELOW and self.p_value is None:
+            raise ValidationError({"p_value": "Give the p-value that the result is below, e.g. 0.05."})
+
+    @property
+    def p_text(self):
+        """“P = 0.016”, as journals print it."""
+        return f"P {self.p_relation} {self.p_value.normalize():f}" if self.p_value is not None else ""

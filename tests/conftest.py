@@ -3,13 +3,14 @@
 import datetime
 import io
 import itertools
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article, Author, Byline, Citation
-from references.models import Reference
+from references.models import Condition, Reference, Study, StudyReport
 
 _serial = itertools.count(1)
 
@@ -66,6 +67,48 @@ def make_article(db, make_author):
         if tags:
             article.tags.set(list(tags))
         return article
+
+    return make
+
+
+@pytest.fixture
+def make_condition(db):
+    def make(**fields):
+        n = next(_serial)
+        values = {"name": f"Condition {n}", "slug": f"condition-{n}"}
+        values.update(fields)
+        return Condition.objects.create(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_study(db, make_condition, make_reference):
+    """A graded crossover study of 4.5 mg a day with one main report; ``report`` sets that report's fields,
+    ``reports`` adds more (each a dict of fields, with its own ``reference`` or a new one)."""
+
+    def make(conditions=None, report=None, reports=(), **fields):
+        n = next(_serial)
+        values = {
+            "title": f"Trial {n} of low-dose naltrexone",
+            "slug": f"trial-{n}",
+            "design": Study.Design.CROSSOVER,
+            "blinding": Study.Blinding.DOUBLE,
+            "dose_mg": Decimal("4.5"),
+            "frequency": Study.Frequency.DAILY,
+            "comparator": "Placebo",
+            "duration_weeks": Decimal(12),
+            "grade": Study.Grade.LOW,
+            "grade_reason": "Small.",
+        }
+        values.update(fields)
+        study = Study.objects.create(**values)
+        study.conditions.set(conditions if conditions is not None else [make_condition()])
+        main = {"participants": 30, "sex": StudyReport.Sex.WOMEN, "effect_pct": Decimal("10.0"), **(report or {})}
+        for fields, is_main in [(main, True), *((extra, False) for extra in reports)]:
+            fields = {"reference": fields.get("reference") or make_reference(), **fields}
+            StudyReport.objects.create(study=study, is_main=is_main, **fields)
+        return study
 
     return make
 

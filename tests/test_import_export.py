@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from articles.models import Article
 from references.formats import FORMATS, ReferenceFileError, write
 from references.importing import apply_import, parse, plan_import, read_text
-from references.models import Reference
+from references.models import Reference, Study
 
 FILES = Path(__file__).parent / "files"
 FIELDS = ["key", "kind", "title", "authors", "container", "year", "date", "volume", "issue", "pages"]
@@ -34,6 +34,7 @@ def test_an_exported_library_imports_back_as_the_same_references(demo, extension
     before = library_snapshot()
     text = write(Reference.objects.all(), extension)
     Article.objects.all().delete()
+    Study.objects.all().delete()
     Reference.objects.all().delete()
     counts = import_text(text, f"library.{extension}")
     assert counts == {"create": 5}
