@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from references.models import Reference
+from references.models import Reference, Study
 from references.views import download, download_links
 
 from .forms import ArticleFilterForm
@@ -81,7 +81,7 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         downloads = download_links("articles:references", slug=self.object.slug)
-        return super().get_context_data(downloads=downloads, **kwargs)
+        return super().get_context_data(downloads=downloads, studies=Study.objects.behind(self.object), **kwargs)
 
 
 def references_download(request, slug, extension):

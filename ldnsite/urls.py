@@ -26,6 +26,6 @@ urlpatterns = [
     path("favicon.ico", FaviconView.as_view()),
     path("", HomeView.as_view(), name="home"),
     path("", include("articles.urls")),
-    path("references/", include("references.urls")),
+    path("", include("references.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -1,19 +1,102 @@
-"""Forms for the reference library: the public filters, and the editors' import."""
+"""Forms for the reference library and the evidence table: the public filters, and the editors' import."""
 
 from django import forms
 from django.core import signing
 from django.db import models
+from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 
 from .formats import FORMATS, ReferenceFileError
 from .importing import IMPORTED_FIELDS, parse, plan_import, read_text, unused_key
 from .lookup import ReferenceLookupError, look_up
-from .models import Reference
+from .models import Condition, Reference, Study
 
 
 class LibraryFilterForm(forms.Form):
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Reference.Kind.choices])
     year = forms.IntegerField(required=False, min_value=1800, max_value=2100)
+
+
+# Dose bands a reader thinks in: FACTS' "low dose" is 3 to 5 mg; 50 mg and more is the
+# dose used in addiction. Each band is its label and its filter.
+DOSE_BANDS = {
+    "ultra-low": ("Under 1 mg (ultra-low dose)", {"dose_mg__lt": 1}),
+    "low": ("1 to 5 mg (low dose)", {"dose_mg__gte": 1, "dose_mg__lte": 5}),
+    "higher": ("Over 5 mg", {"dose_mg__gt": 5}),
+}
+
+# Sort keys readers see in the address, and the columns behind them; a "-" sorts high to low.
+STUDY_SORTS = {
+    "year": "year",
+    "participants": "participants",
+    "dose": "dose_mg",
+    "duration": "duration_weeks",
+    "effect": "effect_pct",
+    "grade": "grade_rank",
+    "title": "title",
+}
+
+# The orders offered in the "Sort by" menu; the column headings offer the reverse of each too.
+SORT_MENU = {
+    "-year": "Newest first",
+    "year": "Oldest first",
+    "-participants": "Most participants",
+    "-effect": "Largest effect",
+    "-grade": "Highest grade",
+    "-dose": "Highest dose",
+    "-duration": "Longest",
+    "title": "Title, A to Z",
+}
+
+
+class EvidenceFilterForm(forms.Form):
+    """The evidence table's filters and sort order, as they arrive in the query string."""
+
+    condition = forms.ChoiceField(required=False)
+    design = forms.ChoiceField(required=False, choices=[("", "Any design"), *Study.Design.choices])
+    dose = forms.ChoiceField(
+        required=False, choices=[("", "Any dose"), *((slug, band[0]) for slug, band in DOSE_BANDS.items())]
+    )
+    year = forms.IntegerField(required=False, min_value=1800, max_value=2100)
+    grade = forms.ChoiceField(
+        required=False, choices=[("", "Any grade"), *((value, label) for value, label in Study.Grade.choices if value)]
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("", "Newest first"), *((f"{order}{key}", key) for key in STUDY_SORTS for order in ("", "-"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["condition"].choices = [("", "Any condition"), *Condition.objects.values_list("slug", "name")]
+
+    def studies(self):
+        """The studies these filters select, in their order; none when a filter is not one the table offers."""
+        studies = Study.objects.for_table()
+        if not self.is_valid():
+            return studies.none()
+        data = self.cleaned_data
+        if data["condition"]:
+            studies = studies.filter(conditions__slug=data["condition"])
+        if data["design"]:
+            studies = studies.filter(design=data["design"])
+        if data["dose"]:
+            studies = studies.filter(**DOSE_BANDS[data["dose"]][1])
+        if data["year"]:
+            studies = studies.filter(year=data["year"])
+        if data["grade"]:
+            studies = studies.filter(grade=data["grade"])
+        return studies.order_by(*self.ordering())
+
+    def ordering(self):
+        sort = (self.cleaned_data.get("sort") if self.is_valid() else "") or "-year"
+        column = F(STUDY_SORTS[sort.lstrip("-")])
+        first = column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
+        return [first, "title", "pk"]
+
+    @property
+    def active_sort(self):
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "-year"
 
 
 # An upload is read into memory and carried through the preview, so it is kept
