@@ -137,6 +137,46 @@ def test_reader_goes_from_home_to_a_topic_an_article_and_a_cited_reference(brows
     shoot(page, viewport, "404")
 
 
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_reader_filters_the_evidence_table_and_follows_a_study_to_its_condition(browser, site, viewport):
+    from playwright.sync_api import expect
+
+    page = open_page(browser, viewport)
+    page.goto(site + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Studies").click()
+    expect(page.locator("h1")).to_have_text("Evidence table")
+    rows = page.locator(".evidence-table tbody tr")
+    expect(rows).to_have_count(2)
+    shoot(page, viewport, "studies")
+
+    page.select_option("#filter-design", "crossover")
+    page.select_option("#filter-sort", "-participants")
+    page.get_by_role("button", name="Show studies").click()
+    expect(page).to_have_url(re.compile(r"design=crossover.*sort=-participants"))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("31 women")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile("Download as a spreadsheet")).click()
+    lines = Path(download_info.value.path()).read_text().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("Stanford crossover trial")
+
+    page.get_by_role("link", name="Stanford crossover trial of low-dose naltrexone in fibromyalgia").click()
+    expect(page.locator(".report")).to_have_count(2)
+    expect(page.locator(".notice")).to_contain_text("give different figures")
+    shoot(page, viewport, "study")
+
+    page.locator(".study__conditions").get_by_role("link", name="Fibromyalgia").click()
+    chart = page.get_by_role("img", name="Effect of naltrexone against the comparator, by study")
+    expect(chart).to_be_visible()
+    expect(chart.locator("circle")).to_have_count(2)
+    shoot(page, viewport, "condition")
+
+    page.goto(site + "/studies/?grade=excellent")
+    expect(page.locator(".notice")).to_contain_text("is not one this table offers")
+    assert page.problems == []
+
+
 def test_page_content_fits_a_phone_screen(browser, site):
     page = open_page(browser, "phone")
     for path in [
@@ -144,6 +184,9 @@ def test_page_content_fits_a_phone_screen(browser, site):
         "/articles/low-dose-naltrexone-for-fibromyalgia-pain/",
         "/references/",
         "/references/younger2013/",
+        "/studies/",
+        "/studies/stanford-ldn-fibromyalgia-crossover-trial/",
+        "/conditions/fibromyalgia/",
     ]:
         page.goto(site + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

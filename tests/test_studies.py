@@ -549,3 +549,32 @@ def test_a_reference_reporting_a_study_cannot_be_deleted_from_under_it(admin_cli
     reference = Reference.objects.get(key="aapm2012")
     html = admin_client.get(f"/admin/references/reference/{reference.pk}/delete/").content.decode()
     assert "Cannot delete reference" in html or "would require deleting the following protected" in html
+
+
+@pytest.fixture
+def thousand_studies(db):
+    from references.generating import generate_studies
+
+    generate_studies(1000, seed=1)
+    return Study.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/studies/", 6),
+        ("/studies/?dose=low&sort=-participants&page=3", 6),
+        ("/studies/?condition=fibromyalgia&grade=moderate", 6),
+        ("/conditions/fibromyalgia/", 6),
+        ("/studies/studies.csv?design=rct", 4),
+    ],
+)
+def test_pages_stay_bounded_at_a_thousand_studies(
+    client, thousand_studies, django_assert_max_num_queries, url, queries
+):
+    assert thousand_studies == 1000
+    with django_assert_max_num_queries(queries):
+        response = client.get(url)
+        assert response.status_code == 200
+        if response.streaming:
+            assert len(b"".join(response.streaming_content).splitlines()) > 50
