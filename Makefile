@@ -11,6 +11,10 @@ PORT ?= 8000
 
 .PHONY: run test lint format superuser lock clean
 
+# axe-core, from the npm registry, for the accessibility tests; without npm those tests skip and say so.
+AXE := node_modules/axe-core/axe.min.js
+TEST_TOOLS := $(if $(shell command -v npm),$(AXE))
+
 run: $(VENV)/.installed
 	$(LOCAL) $(BIN)/python manage.py migrate --noinput
 	$(LOCAL) $(BIN)/python manage.py load_demo
@@ -20,7 +24,7 @@ run: $(VENV)/.installed
 	@echo
 	$(LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(TEST_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -47,7 +51,11 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis staticfiles *.egg-info
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

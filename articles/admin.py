@@ -4,12 +4,15 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 
+from references.widgets import NamedAutocompleteMixin
+
 from .models import Article, Author, Byline, Citation
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(NamedAutocompleteMixin, admin.TabularInline):
     model = Byline
     autocomplete_fields = ["author"]
+    autocomplete_placeholders = {"author": "Find an author by name"}
     extra = 0
 
     def get_queryset(self, request):
@@ -19,9 +22,10 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = "authors (in byline order)"
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(NamedAutocompleteMixin, admin.TabularInline):
     model = Citation
     autocomplete_fields = ["reference"]
+    autocomplete_placeholders = {"reference": "Find a reference by key, title, author or DOI"}
     fields = ["reference", "position", "times_cited"]
     readonly_fields = ["times_cited"]
     extra = 0
@@ -53,6 +57,16 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_cards()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at":
+            # The admin prints "Date:" and "Time:" as bare text before the two boxes, which
+            # leaves them unnamed for screen readers; name each one.
+            day, time = field.widget.widgets
+            day.attrs["aria-label"] = "Publication date (day)"
+            time.attrs["aria-label"] = "Publication time"
+        return field
 
     def save_model(self, request, obj, form, change):
         # The reference list is synced in save_related, after the inline rows are saved.

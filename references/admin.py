@@ -15,6 +15,7 @@ from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
 from .importing import PlannedImport, apply_import, summary
 from .models import Condition, Reference, Study, StudyReport
+from .widgets import NamedAutocompleteMixin
 
 
 @admin.register(Reference)
@@ -135,12 +136,13 @@ class StudyReportFormSet(forms.BaseInlineFormSet):
         return super().save(commit)
 
 
-class StudyReportInline(admin.StackedInline):
+class StudyReportInline(NamedAutocompleteMixin, admin.StackedInline):
     model = StudyReport
     formset = StudyReportFormSet
     extra = 0
     min_num = 1
     autocomplete_fields = ["reference"]
+    autocomplete_placeholders = {"reference": "Find a reference by key, title, author or DOI"}
     fields = [
         ("reference", "is_main"),
         ("participants", "sex"),
@@ -156,7 +158,9 @@ class StudyAdmin(admin.ModelAdmin):
     list_filter = ["conditions", "design", "grade"]
     search_fields = ["title", "registry_id", "reports__reference__key", "reports__reference__title"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["conditions"]
+    # A short list editors keep: checkboxes show it whole, and screen readers name each one
+    # (the two-pane filter widget's search icons carry ARIA labels axe rejects).
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     readonly_fields = ["created_at", "updated_at"]
     inlines = [StudyReportInline]
     fieldsets = [

@@ -12,6 +12,8 @@ from django.utils import timezone
 from articles.models import Article, Author, Byline, Citation
 from references.models import Condition, Reference, Study, StudyReport
 
+from .browsing import CHROMIUM, CHROMIUM_ARGS
+
 _serial = itertools.count(1)
 
 
@@ -116,3 +118,23 @@ def make_study(db, make_condition, make_reference):
 @pytest.fixture
 def demo(db):
     call_command("load_demo", stdout=io.StringIO())
+
+
+# The browser tests (see browsing.py)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM:
+        pytest.skip("No Chromium found: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: run make test.")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(transactional_db, live_server):
+    call_command("load_demo", stdout=io.StringIO())
+    return live_server.url

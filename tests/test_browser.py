@@ -4,86 +4,14 @@ Chromium comes from Debian's package (``apt-get install chromium``); without it 
 and say so. Screenshots of each page go to ``screenshots/`` for people to look at.
 """
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
+
+from .browsing import VIEWPORTS, open_page, shoot, sign_in_as_editor
 
 pytestmark = pytest.mark.browser
-
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests make
-# are ordinary synchronous ones, so Django's guard against async contexts does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    # The machine has no network beyond loopback; keep Chromium from trying.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("No Chromium found: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: run make test.")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(transactional_db, live_server):
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
-    return live_server.url
-
-
-def open_page(browser, viewport):
-    context = browser.new_context(viewport=VIEWPORTS[viewport])
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.text.startswith("Failed to load resource")  # reported with its URL below
-            and page.problems.append(message.text)
-        ),
-    )
-    page.on(
-        "response",
-        lambda response: response.status >= 400 and page.problems.append(f"{response.status} {response.url}"),
-    )
-    return page
-
-
-def shoot(page, viewport, name):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{viewport}-{name}.png", full_page=True)
-
-
-def sign_in_as_editor(browser, url):
-    """A desktop page on ``url``, signed in through the admin's login form as a new superuser."""
-    get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
-    page = open_page(browser, "desktop")
-    page.goto(url)
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
-    return page
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

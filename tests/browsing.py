@@ -1,0 +1,84 @@
+"""What the browser tests share: Chromium's whereabouts, viewports, pages that record problems, screenshots.
+
+The ``browser`` and ``site`` fixtures that use these live in ``conftest.py``.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests make
+# are ordinary synchronous ones, so Django's guard against async contexts does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    # The machine has no network beyond loopback; keep Chromium from trying.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def open_page(browser, viewport):
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and not message.text.startswith("Failed to load resource")  # reported with its URL below
+            and page.problems.append(message.text)
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: response.status >= 400 and page.problems.append(f"{response.status} {response.url}"),
+    )
+    return page
+
+
+def shoot(page, viewport, name):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{viewport}-{name}.png", full_page=True)
+
+
+def sign_in_as_editor(browser, url):
+    """A desktop page on ``url``, signed in through the admin's login form as a new superuser."""
+    get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
+    page = open_page(browser, "desktop")
+    page.goto(url)
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+    return page
+
+
+# axe-core from npm (package.json); `make test` installs it.
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = {"serious", "critical"}
+
+
+def axe_violations(page, within=None):
+    """Run axe-core on the page (or the part ``within`` selects): its serious and critical violations,
+    one line per failing element, saying which rule, why and where."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "within => axe.run(within ? document.querySelector(within) : document, {resultTypes: ['violations']})",
+        within,
+    )
+    return [
+        f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} at {node['target']}"
+        for violation in results["violations"]
+        if violation["impact"] in SERIOUS
+        for node in violation["nodes"]
+    ]
