@@ -8,6 +8,8 @@ read-only text box select2 draws beside it.
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.db import connections
 
 
 class NamedAutocompleteSelect(AutocompleteSelect):
@@ -19,6 +21,24 @@ class NamedAutocompleteSelect(AutocompleteSelect):
         attrs = super().build_attrs(base_attrs, extra_attrs)
         attrs["data-placeholder"] = self.placeholder
         return attrs
+
+    def optgroups(self, name, value, attr=None):
+        # Django looks the submitted values up with pk__in to show the current choice again,
+        # and a value no key can have (a word, or a number past the column's range) makes
+        # that query fail with a 500 instead of letting the form report the error.
+        return super().optgroups(name, [item for item in value if self._could_be_a_key(item)], attr)
+
+    def _could_be_a_key(self, value):
+        target = self.field.target_field
+        try:
+            key = target.to_python(value)
+        except ValidationError:
+            return False
+        if isinstance(key, int):
+            ops = connections[self.db or "default"].ops
+            low, high = ops.integer_field_ranges.get(target.get_internal_type(), (None, None))
+            return (low is None or low <= key) and (high is None or key <= high)
+        return key not in (None, "")
 
     @property
     def media(self):

@@ -3,11 +3,13 @@
 import datetime
 import io
 import itertools
+import os
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from articles.models import Article, Author, Byline, Citation
 from references.models import Condition, Reference, Study, StudyReport
@@ -15,6 +17,12 @@ from references.models import Condition, Reference, Study, StudyReport
 from .browsing import CHROMIUM, CHROMIUM_ARGS
 
 _serial = itertools.count(1)
+
+# The hostile-input suite's property tests: the same examples on every run by default, so a
+# failure in CI reproduces; HYPOTHESIS_PROFILE=explore searches randomly and much longer.
+hypothesis_settings.register_profile("default", max_examples=50, derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", max_examples=2000, derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture
