@@ -332,3 +332,14 @@ def test_csv_download_of_a_hostile_table_still_parses(client, make_study):
     rows = list(csv.reader(io.StringIO(b"".join(client.get("/studies/studies.csv").streaming_content).decode())))
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[1][11] == '"quoted", with comma\nand newline'
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-99999999999999999999", "abc", "1.5", "\x00"])
+def test_an_impossible_key_in_an_autocomplete_field_is_a_form_error(admin_client, make_condition, value):
+    from .test_studies import study_form
+
+    data = study_form([make_condition()], [{"reference": value}])
+    response = admin_client.post("/admin/references/study/add/", data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Select a valid choice" in html or "Null characters are not allowed" in html
