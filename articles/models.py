@@ -4,6 +4,7 @@ The public rule "what readers may see" lives in ``ArticleQuerySet.published``;
 every view, feed and sitemap asks it rather than filtering on status by hand.
 """
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, F, Prefetch
@@ -153,6 +154,9 @@ class Article(models.Model):
         ),
     )
     body_html = models.TextField(editable=False, blank=True)
+    # Kept by articles.search: the tags' and authors' names, and (on PostgreSQL) the weighted vector.
+    search_text = models.TextField(editable=False, blank=True)
+    search_vector = SearchVectorField(editable=False, null=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
         "publication date",

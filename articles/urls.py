@@ -14,4 +14,5 @@ urlpatterns = [
     path("tags/<slug:slug>/", views.TagView.as_view(), name="tag"),
     path("authors/", views.AuthorListView.as_view(), name="authors"),
     path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("search/", views.SearchView.as_view(), name="search"),
 ]

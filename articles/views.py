@@ -11,7 +11,8 @@ from taggit.models import Tag
 from references.models import Reference, Study
 from references.views import download, download_links
 
-from .forms import ArticleFilterForm
+from . import search
+from .forms import ArticleFilterForm, SearchForm
 from .models import Article, Author, published_tags
 
 HOME_ARTICLES = 6
@@ -113,3 +114,42 @@ class AuthorView(ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
+
+
+class SearchView(ListView):
+    """Search across the published pieces and the reference library, best match first."""
+
+    template_name = "articles/search.html"
+    context_object_name = "rows"
+    paginate_by = 20
+    tag = None
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET)
+        self.problem = ""
+        if not self.form.is_valid():
+            self.problem = "That filter is not one we know."
+            return Article.objects.none()
+        query, kind, tag_slug = (self.form.cleaned_data[name] for name in ("q", "kind", "tag"))
+        if tag_slug:
+            self.tag = Tag.objects.filter(slug=tag_slug).first()
+            if self.tag is None:
+                self.problem = "No topic has that name."
+                return Article.objects.none()
+        if not query.strip():
+            return Article.objects.none()
+        return search.ranked(query, kind=kind, tag=self.tag)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.form.cleaned_data.get("q", "") if self.form.is_valid() else self.request.GET.get("q", "")
+        context.update(
+            form=self.form,
+            query=query,
+            tag=self.tag,
+            problem=self.problem,
+            hits=search.hits(context["rows"], query) if context["rows"] else [],
+            kinds=self.form.fields["kind"].choices,
+            truncated=len(self.request.GET.get("q", "")) > search.MAX_QUERY_LENGTH,
+        )
+        return context

@@ -8,6 +8,7 @@ with the figures that report gives.
 
 from decimal import Decimal
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -102,6 +103,7 @@ class Reference(models.Model):
     )
     ama_html = models.TextField("AMA citation", editable=False, blank=True)
     vancouver_html = models.TextField("Vancouver citation", editable=False, blank=True)
+    search_vector = SearchVectorField(editable=False, null=True)  # kept by articles.search, on PostgreSQL
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -25,6 +25,8 @@ PUBLIC_PAGES = {
     "study": "/studies/stanford-ldn-fibromyalgia-crossover-trial/",
     "conditions": "/conditions/",
     "condition": "/conditions/fibromyalgia/",
+    "search": "/search/?q=naltrexone+trial",
+    "search-nothing": "/search/?q=zzzz",
     "not-found": "/articles/no-such-piece/",
 }
 
@@ -93,11 +95,12 @@ def focus_path(page, stop, limit=150):
     raise AssertionError(f"Tab never reached {stop}; it went through {[v['text'] for v in visited]}")
 
 
-def test_keyboard_reaches_the_menu_and_the_articles_references_with_visible_focus(browser, site):
+def test_keyboard_reaches_the_menu_the_search_box_and_the_articles_references_with_visible_focus(browser, site):
     page = open_page(browser, "desktop")
     page.goto(site + "/articles/low-dose-naltrexone-for-fibromyalgia-pain/")
     visited = focus_path(page, ".site-nav a")
     assert visited[-1]["text"] == "Evidence"
+    visited += focus_path(page, "#site-search-q")
     visited += focus_path(page, ".references li a")
     missing = [v["text"] for v in visited if not v["visible"]]
     assert missing == [], f"no visible focus outline on: {missing}"

@@ -66,6 +66,28 @@ def test_reader_goes_from_home_to_a_topic_an_article_and_a_cited_reference(brows
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_reader_searches_from_the_header_and_opens_a_result(browser, site, viewport):
+    from playwright.sync_api import expect
+
+    page = open_page(browser, viewport)
+    page.goto(site + "/tags/")
+    page.get_by_role("searchbox", name="Search the site").fill("microglia")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Search")
+    results = page.locator(".search-result")
+    expect(results.first.locator("mark").first).to_have_text(re.compile("microglia", re.I))
+    shoot(page, viewport, "search")
+    page.select_option("#search-kind", "journal")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page).to_have_url(re.compile(r"kind=journal"))
+    page.get_by_label("Words, a title, an author, a DOI or a PubMed ID").fill("10.1002/art.37734")
+    page.get_by_role("button", name="Search", exact=True).click()
+    results.first.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/references/younger2013/$"))
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_reader_filters_the_evidence_table_and_follows_a_study_to_its_condition(browser, site, viewport):
     from playwright.sync_api import expect
 
@@ -115,6 +137,7 @@ def test_page_content_fits_a_phone_screen(browser, site):
         "/studies/",
         "/studies/stanford-ldn-fibromyalgia-crossover-trial/",
         "/conditions/fibromyalgia/",
+        "/search/?q=naltrexone",
     ]:
         page.goto(site + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -167,7 +167,7 @@ def hostile_site(site):
 
 def hostile_paths():
     paths = ["/", "/articles/", "/articles/?page=2", "/tags/", "/authors/", "/authors/?page=1", "/references/"]
-    paths += ["/references/?page=2", "/studies/", "/conditions/"]
+    paths += ["/references/?page=2", "/studies/", "/conditions/", "/search/?q=alert", "/search/?q=script+img+svg"]
     for n in range(len(XSS)):
         paths += [f"/articles/xss-{n}/", f"/authors/xss-{n}/", f"/references/xss{n}/", f"/studies/xss-{n}/"]
         paths += [f"/conditions/xss-{n}/"]
@@ -211,6 +211,7 @@ PUBLIC_PREFIXES = ["/articles/", "/tags/", "/authors/", "/references/", "/studie
 FILTERS = ["tag", "kind", "year", "condition", "design", "dose", "grade", "sort", "page", "q", "format"]
 LISTS = ["/", "/articles/", "/tags/fibromyalgia/", "/authors/jacob-teitelbaum/", "/references/", "/studies/"]
 LISTS += ["/conditions/fibromyalgia/", "/references/export.bib", "/studies/studies.csv", "/references/export.json"]
+LISTS += ["/search/"]
 
 
 @pytest.fixture
