@@ -2,7 +2,7 @@ from django.urls import path
 
 from references import converters  # noqa: F401 (registers export_format, used below)
 
-from . import views
+from . import feeds, views
 
 app_name = "articles"
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("authors/", views.AuthorListView.as_view(), name="authors"),
     path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("feeds/articles.rss", feeds.LatestArticlesFeed(), name="feed_rss"),
+    path("feeds/articles.atom", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
+    path("tags/<slug:slug>/feed.rss", feeds.TagFeed(), name="tag_feed_rss"),
+    path("tags/<slug:slug>/feed.atom", feeds.TagAtomFeed(), name="tag_feed_atom"),
 ]

@@ -14,6 +14,7 @@ from references.views import download, download_links
 from . import search
 from .forms import ArticleFilterForm, SearchForm
 from .models import Article, Author, published_tags
+from .structured_data import article_ld
 
 HOME_ARTICLES = 6
 HOME_TAGS = 12
@@ -82,7 +83,12 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         downloads = download_links("articles:references", slug=self.object.slug)
-        return super().get_context_data(downloads=downloads, studies=Study.objects.behind(self.object), **kwargs)
+        return super().get_context_data(
+            downloads=downloads,
+            studies=Study.objects.behind(self.object),
+            structured_data=article_ld(self.object, self.request),
+            **kwargs,
+        )
 
 
 def references_download(request, slug, extension):

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     # Before staticfiles, so that runserver serves static files the way production does.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "taggit",
     "references",
     "articles",

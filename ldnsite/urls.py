@@ -2,11 +2,14 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.generic import RedirectView, TemplateView
 
+from articles.sitemaps import ArticleSitemap, AuthorSitemap, PageSitemap, TagSitemap
 from articles.views import HomeView
+from references.sitemaps import ConditionSitemap, ReferenceSitemap, StudySitemap
 
 admin.site.site_header = "LDN Evidence: editors' desk"
 admin.site.site_title = "LDN Evidence admin"
@@ -22,8 +25,26 @@ class FaviconView(RedirectView):
         return static("favicon.svg")
 
 
+SITEMAPS = {
+    "pages": PageSitemap,
+    "articles": ArticleSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "references": ReferenceSitemap,
+    "studies": StudySitemap,
+    "conditions": ConditionSitemap,
+}
+
 urlpatterns = [
     path("favicon.ico", FaviconView.as_view()),
+    path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8")),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("", HomeView.as_view(), name="home"),
     path("", include("articles.urls")),
     path("", include("references.urls")),

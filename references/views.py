@@ -17,6 +17,7 @@ from .charts import effect_chart
 from .formats import FORMATS
 from .forms import DOSE_BANDS, SORT_MENU, STUDY_SORTS, EvidenceFilterForm, LibraryFilterForm
 from .models import Condition, Reference, Study, StudyReport
+from .structured_data import citation_meta
 
 
 def filtered_library(query):
@@ -95,6 +96,7 @@ class ReferenceDetailView(DetailView):
         return super().get_context_data(
             citing_articles=self.object.articles.published().with_cards(),
             downloads=download_links("references:export_one", key=self.object.key),
+            citation_meta=citation_meta(self.object),
             **kwargs,
         )
 

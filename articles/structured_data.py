@@ -1,0 +1,50 @@
+"""What machines read on an article's page: schema.org JSON-LD, with its authors and references."""
+
+import json
+
+from django.utils.safestring import mark_safe
+
+from references.structured_data import reference_ld
+
+SITE_NAME = "LDN Evidence"
+
+
+def ld_json(data):
+    """``data`` as JSON that is safe inside a <script> element (as Django's json_script escapes it)."""
+    text = json.dumps(data, ensure_ascii=False, indent=None, separators=(",", ":"))
+    text = text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    return mark_safe(text)  # noqa: S308 - the characters that could end the script are escaped above
+
+
+def _person(author, request):
+    person = {"@type": "Person", "name": author.name, "url": request.build_absolute_uri(author.get_absolute_url())}
+    if author.credentials:
+        person["honorificSuffix"] = author.credentials
+    if author.affiliation:
+        person["affiliation"] = {"@type": "Organization", "name": author.affiliation}
+    if author.website:
+        person["sameAs"] = author.website
+    return person
+
+
+def article_ld(article, request):
+    """The article as a schema.org MedicalWebPage and Article, with its authors and every reference it cites."""
+    url = request.build_absolute_uri(article.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": ["MedicalWebPage", "Article"],
+        "@id": url,
+        "url": url,
+        "mainEntityOfPage": url,
+        "headline": article.title,
+        "name": article.title,
+        "description": article.dek,
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": article.updated_at.isoformat(),
+        "author": [_person(author, request) for author in article.credited_authors],
+        "keywords": sorted(tag.name for tag in article.tags.all()),
+        "publisher": {"@type": "Organization", "name": SITE_NAME, "url": request.build_absolute_uri("/")},
+        "inLanguage": "en",
+        "citation": [reference_ld(citation.reference, request) for citation in article.citations.all()],
+    }
+    return ld_json(data)
