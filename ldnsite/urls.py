@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
+from articles import api
 from articles.sitemaps import ArticleSitemap, AuthorSitemap, PageSitemap, TagSitemap
 from articles.views import HomeView
 from references.sitemaps import ConditionSitemap, ReferenceSitemap, StudySitemap
@@ -49,4 +50,7 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("", include("references.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
+    # Last: any other address under /api/ answers in JSON, not with the HTML 404 page.
+    path("api/", api.not_found),
+    path("api/<path:rest>", api.not_found),
 ]

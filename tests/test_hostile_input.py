@@ -207,11 +207,13 @@ NASTY = st.one_of(
     st.sampled_from(["\x00", "%00", "-1", "0", "99999999999999999999", "1e9", "NaN", "../", "' OR 1=1 --", *XSS]),
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
 )
-PUBLIC_PREFIXES = ["/articles/", "/tags/", "/authors/", "/references/", "/studies/", "/conditions/"]
+PUBLIC_PREFIXES = ["/articles/", "/tags/", "/authors/", "/references/", "/studies/", "/conditions/", "/api/"]
+PUBLIC_PREFIXES += ["/api/articles/", "/api/references/", "/sitemap-", "/feeds/"]
 FILTERS = ["tag", "kind", "year", "condition", "design", "dose", "grade", "sort", "page", "q", "format"]
 LISTS = ["/", "/articles/", "/tags/fibromyalgia/", "/authors/jacob-teitelbaum/", "/references/", "/studies/"]
 LISTS += ["/conditions/fibromyalgia/", "/references/export.bib", "/studies/studies.csv", "/references/export.json"]
-LISTS += ["/search/"]
+LISTS += ["/search/", "/api/articles/", "/api/references/", "/api/tags/", "/api/authors/", "/feeds/articles.rss"]
+LISTS += ["/sitemap.xml", "/sitemap-articles.xml"]
 
 
 @pytest.fixture
