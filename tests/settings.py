@@ -15,6 +15,8 @@ from ldnsite.settings import *  # noqa: E402,F403
 
 # Tests render templates without running collectstatic first.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# The test client speaks plain HTTP to a server that is not behind a proxy.
+SECURE_SSL_REDIRECT = False
 # Hashing passwords slowly protects real accounts, not test ones.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files straight from the apps, as in development; nothing is collected in tests.
