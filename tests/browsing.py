@@ -27,8 +27,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-def open_page(browser, viewport):
-    context = browser.new_context(viewport=VIEWPORTS[viewport])
+def open_page(browser, viewport, **context_options):
+    context = browser.new_context(viewport=VIEWPORTS[viewport], **context_options)
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda error: page.problems.append(str(error)))
@@ -52,10 +52,10 @@ def shoot(page, viewport, name):
     page.screenshot(path=SCREENSHOTS / f"{viewport}-{name}.png", full_page=True)
 
 
-def sign_in_as_editor(browser, url):
+def sign_in_as_editor(browser, url, **context_options):
     """A desktop page on ``url``, signed in through the admin's login form as a new superuser."""
     get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
-    page = open_page(browser, "desktop")
+    page = open_page(browser, "desktop", **context_options)
     page.goto(url)
     page.fill("#id_username", "editor")
     page.fill("#id_password", "a-long-test-password")
@@ -70,7 +70,10 @@ SERIOUS = {"serious", "critical"}
 
 def axe_violations(page, within=None):
     """Run axe-core on the page (or the part ``within`` selects): its serious and critical violations,
-    one line per failing element, saying which rule, why and where."""
+    one line per failing element, saying which rule, why and where.
+
+    The page must be opened with ``bypass_csp=True``: the site's Content-Security-Policy rightly
+    refuses the inline script that injects axe-core."""
     page.add_script_tag(path=str(AXE))
     results = page.evaluate(
         "within => axe.run(within ? document.querySelector(within) : document, {resultTypes: ['violations']})",
