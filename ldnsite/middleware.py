@@ -1,6 +1,21 @@
-"""Site-wide response headers that Django and the libraries in use do not set."""
+"""Site-wide middleware: the health check's fast path, and headers Django and the libraries do not set."""
 
 from django.conf import settings
+
+from .views import health
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz before anything else runs: no host check (load balancers poll by IP),
+    no HTTPS redirect, no session. First in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz" and request.method in ("GET", "HEAD"):
+            return health(request)
+        return self.get_response(request)
 
 
 class PermissionsPolicyMiddleware:

@@ -26,6 +26,8 @@ class FaviconView(RedirectView):
         return static("favicon.svg")
 
 
+handler500 = "ldnsite.views.server_error"
+
 SITEMAPS = {
     "pages": PageSitemap,
     "articles": ArticleSitemap,

@@ -1,0 +1,79 @@
+"""What operators rely on: the health check, and a 503 page (not a traceback) when the database is away."""
+
+import pytest
+from django.db import OperationalError, connection
+
+
+@pytest.fixture
+def database_down(db):
+    """Every query fails as with the server gone; undone before the test database is cleaned up."""
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    connection.cursor = refuse
+    yield
+    del connection.cursor
+
+
+def test_health_check_reports_database_and_cache(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    data = response.json()
+    assert (data["status"], data["database"], data["cache"]) == ("ok", "ok", "ok")
+
+
+def test_health_check_answers_any_host_and_plain_http(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz", HTTP_HOST="10.0.0.7:8000").status_code == 200
+
+
+def test_health_check_is_503_when_the_database_is_down(client, db, database_down):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "error: OperationalError",
+        "cache": "ok",
+        "ms": response.json()["ms"],
+    }
+
+
+def test_health_check_is_503_when_the_cache_is_down(client, db, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["cache"].startswith("error: ")
+
+
+def test_health_check_with_redis(client, db, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/5"}
+    }
+    assert client.get("/healthz").json()["cache"] == "ok"
+
+
+@pytest.mark.parametrize("url", ["/", "/articles/some-piece/", "/studies/", "/search/?q=ldn"])
+def test_public_gets_a_503_page_when_the_database_is_down(client, db, database_down, url):
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    html = response.content.decode()
+    assert "The site is briefly unavailable" in html and "Traceback" not in html
+
+
+def test_other_server_faults_get_the_500_page(client, db, monkeypatch):
+    from articles import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views.HomeView, "get_context_data", broken)
+    client.raise_request_exception = False
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
