@@ -9,7 +9,7 @@ LOCAL := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format superuser lock clean
+.PHONY: run serve test lint format superuser lock clean
 
 # axe-core, from the npm registry, for the accessibility tests; without npm those tests skip and say so.
 AXE := node_modules/axe-core/axe.min.js
@@ -23,6 +23,13 @@ run: $(VENV)/.installed
 	@echo "No admin account yet? In another terminal: make superuser"
 	@echo
 	$(LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: settings from the environment (see README, "Deployment"); no demo content.
+serve: $(VENV)/.installed
+	$(BIN)/python manage.py check --deploy --fail-level ERROR
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/gunicorn --config gunicorn.conf.py
 
 test: $(VENV)/.installed $(TEST_TOOLS)
 	$(BIN)/ruff check .

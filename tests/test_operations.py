@@ -77,3 +77,52 @@ def test_other_server_faults_get_the_500_page(client, db, monkeypatch):
     response = client.get("/")
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_gunicorn_serves_the_site_with_its_config_and_logs_json(tmp_path):
+    """What `make serve` ends with: gunicorn, from gunicorn.conf.py, with production settings."""
+    import json
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
+    }
+    env |= {
+        "SECRET_KEY": "Vq3n8-example-only-9fJk2LmPz7RtYw4XcB6dN1sA0eHgUoQiKjZ5vT",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "SECURE_SSL_REDIRECT": "0",
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [str(gunicorn), "--config", "gunicorn.conf.py"], cwd=root, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert json.load(response)["status"] == "ok"
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gunicorn did not answer /healthz")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0  # a graceful stop
+    access = [json.loads(line) for line in output.splitlines() if '"gunicorn.access"' in line]
+    assert access and access[0]["path"] == "/healthz" and access[0]["status"] == 200
