@@ -7,3 +7,6 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401 (connects the search index's receivers)
+        from .caching import connect_invalidation
+
+        connect_invalidation()

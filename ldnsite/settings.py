@@ -85,8 +85,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ldnsite.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # ETags and 304s, for fresh and cached pages alike.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Outside CSP, so that a cached page keeps the policy its JSON-LD nonce belongs to.
+    "articles.caching.PublicPageCacheMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -25,6 +25,16 @@ hypothesis_settings.register_profile("explore", max_examples=2000, derandomize=F
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, so no page cached by another test's content is served."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def make_reference(db):
     def make(**fields):

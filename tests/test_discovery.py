@@ -128,7 +128,7 @@ def test_sitemap_index_runs_a_fixed_number_of_queries(client, demo, make_referen
         assert client.get("/sitemap.xml").status_code == 200
 
 
-def test_robots_txt_names_the_sitemap(client):
+def test_robots_txt_names_the_sitemap(client, db):
     response = client.get("/robots.txt")
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     text = response.content.decode()

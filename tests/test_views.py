@@ -294,7 +294,7 @@ def test_author_and_reference_pages_run_a_fixed_number_of_queries(
         assert client.get(reverse("references:list")).status_code == 200
 
 
-def test_favicon_ico_leads_to_the_site_icon(client):
+def test_favicon_ico_leads_to_the_site_icon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == "/static/favicon.svg"
