@@ -3,10 +3,25 @@
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
+from reversion_compare.admin import CompareVersionAdmin
 
 from references.widgets import NamedAutocompleteMixin
 
+from .editing import GuardedModelForm, links_default_to_https
 from .models import Article, Author, Byline, Citation
+
+
+class ArticleAdminForm(GuardedModelForm):
+    class Meta:
+        model = Article
+        fields = "__all__"
+
+
+class AuthorAdminForm(GuardedModelForm):
+    class Meta:
+        model = Author
+        fields = "__all__"
+        formfield_callback = links_default_to_https
 
 
 class BylineInline(NamedAutocompleteMixin, admin.TabularInline):
@@ -38,7 +53,10 @@ class CitationInline(NamedAutocompleteMixin, admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(CompareVersionAdmin):
+    """Pieces, with every saved version kept (History: compare, restore; Recover deleted articles)."""
+
+    form = ArticleAdminForm
     list_display = ["title", "status", "published_at", "author_names", "tag_names", "updated_at"]
     list_filter = ["status", "tags", "authors"]
     search_fields = ["title", "dek", "body"]
@@ -47,7 +65,7 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [BylineInline, CitationInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "dek", "body", "tags"]}),
+        (None, {"fields": ["title", "slug", "dek", "body", "tags", "opened_revision"]}),
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
     ]
     save_on_top = True
@@ -91,7 +109,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(CompareVersionAdmin):
+    form = AuthorAdminForm
     list_display = ["name", "credentials", "affiliation", "article_count"]
     search_fields = ["name", "affiliation", "bio"]
     prepopulated_fields = {"slug": ["name"]}

@@ -4,6 +4,7 @@ The public rule "what readers may see" lives in ``ArticleQuerySet.published``;
 every view, feed and sitemap asks it rather than filtering on status by hand.
 """
 
+import reversion
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -44,6 +45,7 @@ class AuthorQuerySet(models.QuerySet):
         return self.filter(articles__in=Article.objects.published()).annotate(published_count=Count("articles"))
 
 
+@reversion.register()
 class Author(models.Model):
     """A person credited on evidence pieces, with the credentials readers weigh."""
 
@@ -59,6 +61,9 @@ class Author(models.Model):
     website = models.URLField(max_length=500, blank=True)
     bio = models.TextField(blank=True, help_text="Markdown. A few sentences on who they are and their work.")
     bio_html = models.TextField(editable=False, blank=True)
+    revision = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Counts saves; guards against overwrites."
+    )
 
     objects = AuthorQuerySet.as_manager()
 
@@ -70,6 +75,7 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs):
         self.bio_html = render_markdown(self.bio)
+        self.revision += 1
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -114,12 +120,14 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
+@reversion.register()
 class TaggedArticle(TaggedItemBase):
     """The tag-to-article link, with a real foreign key (faster joins than taggit's generic one)."""
 
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tagged_items")
 
 
+@reversion.register(follow=["bylines", "citations", "tagged_items"])
 class Article(models.Model):
     """An evidence piece: an article on what the research shows, with its sources.
 
@@ -169,6 +177,9 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Counts saves; guards against overwrites."
+    )
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
     references = models.ManyToManyField(Reference, through="Citation", related_name="articles", blank=True)
     tags = TaggableManager(through=TaggedArticle, blank=True)
@@ -196,6 +207,7 @@ class Article(models.Model):
             self.published_at = timezone.now()
         rendered = render_article_body(self.body)
         self.body_html = rendered.html
+        self.revision += 1
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
             if sync_citations:
@@ -240,6 +252,7 @@ class Article(models.Model):
         return [byline.author for byline in self.bylines.all()]
 
 
+@reversion.register()
 class Byline(models.Model):
     """An author's credit on an article, in the order the byline lists them."""
 
@@ -261,6 +274,7 @@ class Byline(models.Model):
         return f"{self.position}. {self.author}"
 
 
+@reversion.register()
 class Citation(models.Model):
     """A reference an article rests on; its position gives the number readers see."""
 

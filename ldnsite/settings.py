@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    "reversion",
+    "reversion_compare",
     "taggit",
     "references",
     "articles",
@@ -184,6 +186,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes reports every successful sign-in at INFO; lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # The cache: Redis when CACHE_URL (or REDIS_URL) names one, shared by every server; otherwise

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -10,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from reversion_compare.admin import CompareVersionAdmin
 
 from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
@@ -19,8 +21,11 @@ from .widgets import NamedAutocompleteMixin
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(CompareVersionAdmin):
+    """References, with every saved version kept (History: compare, restore; Recover deleted references)."""
+
     form = ReferenceAdminForm
+    change_list_template = "admin/references/reference/change_list.html"
     list_display = ["key", "short_title", "kind", "year", "container", "doi_link", "pmid_link"]
     list_display_links = ["key", "short_title"]
     list_filter = ["kind", "year"]
@@ -28,7 +33,7 @@ class ReferenceAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
-        (None, {"fields": ["key", "kind", "title", "authors"]}),
+        (None, {"fields": ["key", "kind", "title", "authors", "opened_revision"]}),
         ("Where it appeared", {"fields": ["container", "year", "date", "volume", "issue", "pages"]}),
         ("Identifiers and links", {"fields": ["doi", "pmid", "url"]}),
         (None, {"fields": ["note", "created_at", "updated_at"]}),
@@ -68,13 +73,16 @@ class ReferenceAdmin(admin.ModelAdmin):
         if request.method == "POST" and "payload" in request.POST:
             confirm = ImportConfirmForm(request.POST)
             if confirm.is_valid():
-                with transaction.atomic():
+                with transaction.atomic(), reversion.create_revision():
+                    reversion.set_user(request.user)
                     counts = apply_import(confirm.plans)
                     for plan in confirm.plans:
                         if plan.action == PlannedImport.CREATE:
                             self.log_addition(request, plan.reference, [{"added": {}}])
                         elif plan.action == PlannedImport.UPDATE:
                             self.log_change(request, plan.reference, f"Imported from {confirm.filename}")
+                    # After the admin log calls, which set their own comment.
+                    reversion.set_comment(f"Imported from {confirm.filename}")
                 self.message_user(request, f"Imported {confirm.filename}: {summary(counts)}.", messages.SUCCESS)
                 return redirect("admin:references_reference_changelist")
         elif request.method == "POST":

@@ -2,9 +2,10 @@
 
 from django import forms
 from django.core import signing
-from django.db import models
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
+
+from articles.editing import GuardedModelForm, links_default_to_https
 
 from .formats import FORMATS, ReferenceFileError
 from .importing import IMPORTED_FIELDS, parse, plan_import, read_text, unused_key
@@ -166,18 +167,12 @@ class ImportConfirmForm(forms.Form):
         return payload
 
 
-def _links_default_to_https(model_field, **kwargs):
-    if isinstance(model_field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return model_field.formfield(**kwargs)
-
-
-class ReferenceAdminForm(forms.ModelForm):
+class ReferenceAdminForm(GuardedModelForm):
     """The admin's reference form: give a DOI or PMID alone and the rest is filled in for checking."""
 
     class Meta:
         model = Reference
-        formfield_callback = _links_default_to_https
+        formfield_callback = links_default_to_https
         fields = ["key", *IMPORTED_FIELDS]
 
     def __init__(self, *args, **kwargs):

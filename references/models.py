@@ -8,6 +8,7 @@ with the figures that report gives.
 
 from decimal import Decimal
 
+import reversion
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -33,6 +34,7 @@ class ReferenceQuerySet(models.QuerySet):
         return self.exclude(year=None).order_by("-year").values_list("year", flat=True).distinct()
 
 
+@reversion.register()
 class Reference(models.Model):
     """One cited work, described once and cited by any number of articles.
 
@@ -104,6 +106,9 @@ class Reference(models.Model):
     ama_html = models.TextField("AMA citation", editable=False, blank=True)
     vancouver_html = models.TextField("Vancouver citation", editable=False, blank=True)
     search_vector = SearchVectorField(editable=False, null=True)  # kept by articles.search, on PostgreSQL
+    revision = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Counts saves; guards against overwrites."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -124,6 +129,7 @@ class Reference(models.Model):
         self._fill_year_from_date()
         self.ama_html = format_reference(self, "ama")
         self.vancouver_html = format_reference(self, "vancouver")
+        self.revision += 1
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
