@@ -52,13 +52,31 @@ class CitationInline(NamedAutocompleteMixin, admin.TabularInline):
     verbose_name_plural = "references (cited ones are numbered by the text; add others here)"
 
 
+class ReviewOverdueFilter(admin.SimpleListFilter):
+    title = "medical review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Review overdue (none, or over a year ago)"), ("current", "Reviewed within a year")]
+
+    def queryset(self, request, queryset):
+        overdue = Article.objects.review_overdue()
+        if self.value() == "overdue":
+            return queryset.filter(pk__in=overdue.values("pk"))
+        if self.value() == "current":
+            return queryset.exclude(pk__in=overdue.values("pk"))
+        return queryset
+
+
 @admin.register(Article)
-class ArticleAdmin(CompareVersionAdmin):
+class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
     """Pieces, with every saved version kept (History: compare, restore; Recover deleted articles)."""
 
     form = ArticleAdminForm
     list_display = ["title", "status", "published_at", "author_names", "tag_names", "updated_at"]
-    list_filter = ["status", "tags", "authors"]
+    list_filter = ["status", ReviewOverdueFilter, "tags", "authors"]
+    autocomplete_fields = ["medical_reviewer"]
+    autocomplete_placeholders = {"medical_reviewer": "Find the reviewer among the authors"}
     search_fields = ["title", "dek", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
@@ -67,6 +85,7 @@ class ArticleAdmin(CompareVersionAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "body", "tags", "opened_revision"]}),
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+        ("Medical review", {"fields": ["medical_reviewer", "last_reviewed"]}),
     ]
     save_on_top = True
 
@@ -78,7 +97,7 @@ class ArticleAdmin(CompareVersionAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "published_at":
+        if db_field.name == "published_at" and field is not None:
             # The admin prints "Date:" and "Time:" as bare text before the two boxes, which
             # leaves them unnamed for screen readers; name each one.
             day, time = field.widget.widgets

@@ -128,8 +128,10 @@ class PublicPageCacheMiddleware:
         return (
             response.status_code == 200
             and not response.streaming
+            # Only requests without a session cookie get here, so a page that varies on the
+            # cookie (it looked at request.user) is the same for all of them; one that sets a
+            # cookie is not.
             and not response.cookies
-            and "Cookie" not in response.get("Vary", "")
             and "private" not in response.get("Cache-Control", "")
             and "no-store" not in response.get("Cache-Control", "")
         )

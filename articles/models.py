@@ -4,6 +4,8 @@ The public rule "what readers may see" lives in ``ArticleQuerySet.published``;
 every view, feed and sitemap asks it rather than filtering on status by hand.
 """
 
+import datetime
+
 import reversion
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -114,10 +116,17 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def with_page(self):
-        """What the article page prints: the cards' data plus the ordered reference list."""
-        return self.with_cards().prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.select_related("reference")),
+        """What the article page prints: the cards' data, the reviewer, and the ordered reference list."""
+        return (
+            self.with_cards()
+            .select_related("medical_reviewer")
+            .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("reference")))
         )
+
+    def review_overdue(self):
+        """Pieces with no medical review on record, or none within the last year."""
+        cutoff = timezone.localdate() - Article.REVIEW_INTERVAL
+        return self.filter(models.Q(last_reviewed__isnull=True) | models.Q(last_reviewed__lt=cutoff))
 
 
 @reversion.register()
@@ -140,6 +149,10 @@ class Article(models.Model):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    # A piece whose medical review is older than this tells readers so, and shows in "review overdue".
+    REVIEW_INTERVAL = datetime.timedelta(days=365)
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -174,6 +187,19 @@ class Article(models.Model):
             "Readers see the piece once its status is “Published” and this time has come. "
             "Leave blank to publish now; a future time schedules it."
         ),
+    )
+    medical_reviewer = models.ForeignKey(
+        Author,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_articles",
+        help_text="The clinician who checked the piece, shown to readers with their credentials.",
+    )
+    last_reviewed = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the medical review was done. After a year, readers are told the review is due.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -219,6 +245,23 @@ class Article(models.Model):
     def clean(self):
         if missing := unknown_keys(render_article_body(self.body).cited_keys):
             raise ValidationError({"body": CitationKeyError(missing)})
+        if self.last_reviewed and self.last_reviewed > timezone.localdate():
+            raise ValidationError({"last_reviewed": "A review date cannot be in the future."})
+        if self.last_reviewed and not self.medical_reviewer_id:
+            raise ValidationError({"medical_reviewer": "Name the reviewer whose review this date records."})
+
+    @property
+    def review_overdue(self):
+        """No medical review on record, or the last one is more than a year old."""
+        return self.last_reviewed is None or timezone.localdate() - self.last_reviewed > self.REVIEW_INTERVAL
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and (self.published_at <= timezone.now())
+        )
 
     def sync_citations(self, rendered=None):
         """Number the reference list: cited works in order of first citation, then the others as they were.

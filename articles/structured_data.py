@@ -39,7 +39,6 @@ def article_ld(article, request):
         "headline": article.title,
         "name": article.title,
         "description": article.dek,
-        "datePublished": article.published_at.isoformat(),
         "dateModified": article.updated_at.isoformat(),
         "author": [_person(author, request) for author in article.credited_authors],
         "keywords": sorted(tag.name for tag in article.tags.all()),
@@ -47,4 +46,9 @@ def article_ld(article, request):
         "inLanguage": "en",
         "citation": [reference_ld(citation.reference, request) for citation in article.citations.all()],
     }
+    if article.published_at:  # a staff preview of a draft has none yet
+        data["datePublished"] = article.published_at.isoformat()
+    if article.medical_reviewer and article.last_reviewed:
+        data["reviewedBy"] = _person(article.medical_reviewer, request)
+        data["lastReviewed"] = article.last_reviewed.isoformat()
     return ld_json(data)

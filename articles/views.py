@@ -75,11 +75,14 @@ class TagListView(ListView):
 
 
 class ArticleDetailView(DetailView):
+    """A published piece; staff may also open drafts, pieces in review and scheduled ones, as a preview."""
+
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.published().with_page()
+        articles = Article.objects.all() if self.request.user.is_staff else Article.objects.published()
+        return articles.with_page()
 
     def get_context_data(self, **kwargs):
         downloads = download_links("articles:references", slug=self.object.slug)
@@ -87,6 +90,7 @@ class ArticleDetailView(DetailView):
             downloads=downloads,
             studies=Study.objects.behind(self.object),
             structured_data=article_ld(self.object, self.request),
+            preview=not self.object.is_public,
             **kwargs,
         )
 
