@@ -1,5 +1,6 @@
 """Where editors write evidence pieces and credit their authors."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
@@ -7,14 +8,36 @@ from reversion_compare.admin import CompareVersionAdmin
 
 from references.widgets import NamedAutocompleteMixin
 
+from . import workflow
 from .editing import GuardedModelForm, links_default_to_https
 from .models import Article, Author, Byline, Citation
 
 
 class ArticleAdminForm(GuardedModelForm):
+    """The piece's form; what the signed-in user may change is checked by articles.workflow."""
+
+    approve_review = forms.BooleanField(
+        required=False,
+        label="Approve this piece",
+        help_text="As its medical reviewer: you are named as the reviewer, with today's date.",
+    )
+    user = None  # set by ArticleAdmin.get_form
+
     class Meta:
         model = Article
         fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        before = Article.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        after = Article(
+            status=cleaned.get("status", before.status if before else Article.Status.DRAFT),
+            published_at=cleaned.get("published_at", before.published_at if before else None),
+            review_note=cleaned.get("review_note", before.review_note if before else ""),
+        )
+        for field, message in workflow.check_change(self.user, before, after, cleaned.get("approve_review")).items():
+            self.add_error(field if field in self.fields else None, message)
+        return cleaned
 
 
 class AuthorAdminForm(GuardedModelForm):
@@ -85,15 +108,71 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "body", "tags", "opened_revision"]}),
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
-        ("Medical review", {"fields": ["medical_reviewer", "last_reviewed"]}),
+        ("Medical review", {"fields": ["approve_review", "review_note", "medical_reviewer", "last_reviewed"]}),
     ]
     save_on_top = True
+    actions = ["publish_selected", "unpublish_selected"]
+
+    # The roles (articles.workflow), enforced here on the server, not only by hiding buttons.
+
+    def get_queryset(self, request):
+        articles = super().get_queryset(request).with_cards()
+        if workflow.is_editor(request.user) or workflow.is_reviewer(request.user):
+            return articles
+        return articles.filter(created_by=request.user)  # authors see their own pieces
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or workflow.can_edit(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and workflow.is_editor(request.user)
+
+    def has_publish_permission(self, request):
+        return workflow.is_editor(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["created_at", "updated_at"]
+        if not workflow.is_editor(request.user):
+            readonly += ["published_at", "medical_reviewer", "last_reviewed"]
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if workflow.is_reviewer(request.user) and obj is not None and obj.status == Article.Status.IN_REVIEW:
+            return fieldsets
+        # Only a reviewer looking at a piece in review sees the approval box.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "approve_review"]})
+            for name, options in fieldsets
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        return form
+
+    @admin.action(description="Publish the selected pieces now", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        published = 0
+        for article in queryset.exclude(status=Article.Status.PUBLISHED):
+            article.status = Article.Status.PUBLISHED
+            article.save()
+            self.log_change(request, article, "Published (bulk action)")
+            published += 1
+        self.message_user(request, f"Published {published} piece{'s' if published != 1 else ''}.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish the selected pieces (back to draft)", permissions=["publish"])
+    def unpublish_selected(self, request, queryset):
+        count = 0
+        for article in queryset.filter(status=Article.Status.PUBLISHED):
+            article.status = Article.Status.DRAFT
+            article.save()
+            self.log_change(request, article, "Unpublished (bulk action)")
+            count += 1
+        self.message_user(request, f"Unpublished {count} piece{'s' if count != 1 else ''}.", messages.SUCCESS)
 
     class Media:
         css = {"all": ["articles/admin.css"]}
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_cards()
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -106,6 +185,10 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
         return field
 
     def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        if form.cleaned_data.get("approve_review"):
+            workflow.approve(request.user, obj)
         # The reference list is synced in save_related, after the inline rows are saved.
         obj.save(sync_citations=False)
 

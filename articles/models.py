@@ -7,6 +7,7 @@ every view, feed and sitemap asks it rather than filtering on status by hand.
 import datetime
 
 import reversion
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -61,6 +62,14 @@ class Author(models.Model):
     credentials = models.CharField(max_length=100, blank=True, help_text="Degrees or titles after the name, e.g. MD.")
     affiliation = models.CharField(max_length=300, blank=True)
     website = models.URLField(max_length=500, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author_profile",
+        help_text="The staff account of this person, if they sign in: a reviewer's approval names this author.",
+    )
     bio = models.TextField(blank=True, help_text="Markdown. A few sentences on who they are and their work.")
     bio_html = models.TextField(editable=False, blank=True)
     revision = models.PositiveIntegerField(
@@ -188,6 +197,13 @@ class Article(models.Model):
             "Leave blank to publish now; a future time schedules it."
         ),
     )
+    review_note = models.TextField(
+        blank=True,
+        help_text="The medical reviewer's comments when sending a piece back to its author.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
     medical_reviewer = models.ForeignKey(
         Author,
         on_delete=models.PROTECT,
@@ -214,6 +230,10 @@ class Article(models.Model):
 
     class Meta:
         ordering = [F("published_at").desc(nulls_last=True), "-id"]
+        permissions = [
+            ("publish_article", "Can publish, unpublish, schedule and archive pieces"),
+            ("review_article", "Can approve pieces in review or send them back"),
+        ]
         indexes = [
             # The public lists: published pieces, newest first.
             models.Index(fields=["status", "-published_at", "-id"], name="article_public_order"),
