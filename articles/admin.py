@@ -27,6 +27,14 @@ class ArticleAdminForm(GuardedModelForm):
         model = Article
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.user is not None and "status" in self.fields:
+            # Offer only the statuses this user may choose; clean() refuses the others all the same.
+            current = self.instance.status if self.instance.pk else None
+            allowed = workflow.statuses_for(self.user, current) | {current}
+            self.fields["status"].choices = [(v, label) for v, label in self.fields["status"].choices if v in allowed]
+
     def clean(self):
         cleaned = super().clean()
         before = Article.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None

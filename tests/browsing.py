@@ -55,10 +55,15 @@ def shoot(page, viewport, name):
 def sign_in_as_editor(browser, url, **context_options):
     """A desktop page on ``url``, signed in through the admin's login form as a new superuser."""
     get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
+    return sign_in(browser, url, "editor", "a-long-test-password", **context_options)
+
+
+def sign_in(browser, url, username, password, **context_options):
+    """A desktop page of its own on ``url``, signed in through the admin's login form."""
     page = open_page(browser, "desktop", **context_options)
     page.goto(url)
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "a-long-test-password")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
     page.click("input[type=submit]")
     return page
 

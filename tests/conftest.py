@@ -134,6 +134,16 @@ def make_study(db, make_condition, make_reference):
 
 
 @pytest.fixture
+def editorial_groups(db):
+    """The role groups, as their migration makes them (a transactional test's flush removes them)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("articles.migrations.0008_editorial_groups").make_groups(apps, None)
+
+
+@pytest.fixture
 def demo(db):
     call_command("load_demo", stdout=io.StringIO())
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .browsing import VIEWPORTS, open_page, shoot, sign_in_as_editor
+from .browsing import VIEWPORTS, open_page, shoot, sign_in, sign_in_as_editor
 
 pytestmark = pytest.mark.browser
 
@@ -199,3 +199,53 @@ def test_editor_writes_a_piece_with_inline_citations_and_publishes_it(browser, s
     expect(page.locator(".citation__locator")).to_have_text("(p. 665)")
     shoot(page, "desktop", "article-with-citations")
     assert page.problems == []
+
+
+def test_a_piece_goes_from_author_to_reviewer_to_editor_to_readers(browser, site, editorial_groups):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from playwright.sync_api import expect
+
+    from articles.models import Author
+
+    users = {}
+    for name, group in [("amy", "Authors"), ("rita", "Medical reviewers"), ("ed", "Editors")]:
+        users[name] = get_user_model().objects.create_user(
+            name, f"{name}@example.org", f"{name}-pass-2026", is_staff=True
+        )
+        users[name].groups.add(Group.objects.get(name=group))
+    Author.objects.create(name="Rita Reviewer", slug="rita-reviewer", credentials="MD", user=users["rita"])
+
+    # The author writes a draft and submits it for review; she has no way to publish.
+    amy = sign_in(browser, site + "/admin/articles/article/add/", "amy", "amy-pass-2026")
+    amy.fill("#id_title", "Sleep on low-dose naltrexone")
+    amy.fill("#id_dek", "What the trials said about sleep.")
+    amy.fill("#id_body", "In the 2013 trial, sleep did not change.[@younger2013]")
+    assert amy.locator("#id_status option[value=published]").count() == 0  # not hers to choose
+    amy.select_option("#id_status", "review")
+    amy.locator("input[name=_save]").first.click()
+    expect(amy.locator(".messagelist")).to_contain_text("was added successfully")
+    shoot(amy, "desktop", "workflow-author")
+
+    # The reviewer approves it and is named as its reviewer.
+    rita = sign_in(browser, site + "/admin/articles/article/", "rita", "rita-pass-2026")
+    rita.get_by_role("link", name="Sleep on low-dose naltrexone").click()
+    rita.check("#id_approve_review")
+    shoot(rita, "desktop", "workflow-reviewer")
+    rita.locator("input[name=_save]").first.click()
+    expect(rita.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    # The editor publishes it.
+    ed = sign_in(browser, site + "/admin/articles/article/", "ed", "ed-pass-2026")
+    ed.get_by_role("link", name="Sleep on low-dose naltrexone").click()
+    ed.select_option("#id_status", "published")
+    ed.locator("input[name=_save]").first.click()
+    expect(ed.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    reader = open_page(browser, "desktop")
+    reader.goto(site + "/articles/sleep-on-low-dose-naltrexone/")
+    expect(reader.locator("h1")).to_have_text("Sleep on low-dose naltrexone")
+    expect(reader.locator(".article__review")).to_contain_text("Medically reviewed by Rita Reviewer, MD")
+    shoot(reader, "desktop", "workflow-published")
+    for page in (amy, rita, ed, reader):
+        assert [p for p in page.problems if not p.startswith("404 ")] == []
