@@ -115,6 +115,7 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
     inlines = [BylineInline, CitationInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "body", "tags", "opened_revision"]}),
+        ("Lead image", {"fields": ["lead_image", "lead_image_alt"]}),
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
         ("Medical review", {"fields": ["approve_review", "review_note", "medical_reviewer", "last_reviewed"]}),
     ]

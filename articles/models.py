@@ -19,6 +19,7 @@ from taggit.models import Tag, TaggedItemBase
 
 from references.models import Reference
 
+from .images import make_renditions, srcset, validate_image_upload
 from .rendering import render_article_body, render_markdown
 
 
@@ -72,6 +73,14 @@ class Author(models.Model):
     )
     bio = models.TextField(blank=True, help_text="Markdown. A few sentences on who they are and their work.")
     bio_html = models.TextField(editable=False, blank=True)
+    photo = models.ImageField(
+        upload_to="authors/",
+        blank=True,
+        validators=[validate_image_upload],
+        help_text="A portrait: JPEG, PNG or WebP, up to 5 MB.",
+    )
+    photo_alt = models.CharField("photo description", max_length=300, blank=True, help_text="e.g. “Jane Doe, smiling”.")
+    photo_renditions = models.JSONField(default=list, editable=False, blank=True)
     revision = models.PositiveIntegerField(
         default=0, editable=False, help_text="Counts saves; guards against overwrites."
     )
@@ -87,10 +96,22 @@ class Author(models.Model):
     def save(self, *args, **kwargs):
         self.bio_html = render_markdown(self.bio)
         self.revision += 1
+        uploaded = bool(self.photo) and not self.photo._committed
         super().save(*args, **kwargs)
+        if uploaded or (not self.photo and self.photo_renditions):
+            self.photo_renditions = make_renditions(self.photo)
+            Author.objects.filter(pk=self.pk).update(photo_renditions=self.photo_renditions)
 
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.photo and not self.photo_alt.strip():
+            raise ValidationError({"photo_alt": "Describe the photo for readers who cannot see it."})
+
+    @property
+    def photo_srcset(self):
+        return srcset(self.photo_renditions)
 
     @property
     def display_name(self):
@@ -184,6 +205,19 @@ class Article(models.Model):
         ),
     )
     body_html = models.TextField(editable=False, blank=True)
+    lead_image = models.ImageField(
+        upload_to="articles/%Y/",
+        blank=True,
+        validators=[validate_image_upload],
+        help_text="Shown above the text: JPEG, PNG or WebP, up to 5 MB; at least 1,600 pixels wide looks best.",
+    )
+    lead_image_alt = models.CharField(
+        "lead image description",
+        max_length=300,
+        blank=True,
+        help_text="What the image shows, for readers who cannot see it. Required with an image.",
+    )
+    lead_image_renditions = models.JSONField(default=list, editable=False, blank=True)
     # Kept by articles.search: the tags' and authors' names, and (on PostgreSQL) the weighted vector.
     search_text = models.TextField(editable=False, blank=True)
     search_vector = SearchVectorField(editable=False, null=True)
@@ -254,8 +288,12 @@ class Article(models.Model):
         rendered = render_article_body(self.body)
         self.body_html = rendered.html
         self.revision += 1
+        uploaded = bool(self.lead_image) and not self.lead_image._committed
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
+            if uploaded or (not self.lead_image and self.lead_image_renditions):
+                self.lead_image_renditions = make_renditions(self.lead_image)
+                Article.objects.filter(pk=self.pk).update(lead_image_renditions=self.lead_image_renditions)
             if sync_citations:
                 self.sync_citations(rendered)
 
@@ -269,6 +307,12 @@ class Article(models.Model):
             raise ValidationError({"last_reviewed": "A review date cannot be in the future."})
         if self.last_reviewed and not self.medical_reviewer_id:
             raise ValidationError({"medical_reviewer": "Name the reviewer whose review this date records."})
+        if self.lead_image and not self.lead_image_alt.strip():
+            raise ValidationError({"lead_image_alt": "Describe the image for readers who cannot see it."})
+
+    @property
+    def lead_image_srcset(self):
+        return srcset(self.lead_image_renditions)
 
     @property
     def review_overdue(self):

@@ -1,6 +1,7 @@
 """Wires the apps' URLs together; each app owns its own."""
 
 from django.conf import settings
+from django.conf.urls.static import static as media_urls
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.templatetags.static import static
@@ -52,6 +53,8 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("", include("references.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
+    # Uploaded media, on a laptop only (DEBUG): in production the proxy or object storage serves them.
+    *media_urls(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
     # Last: any other address under /api/ answers in JSON, not with the HTML 404 page.
     path("api/", api.not_found),
     path("api/<path:rest>", api.not_found),
