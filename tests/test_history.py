@@ -208,3 +208,19 @@ def test_importing_references_keeps_a_version_of_each(admin_client):
     assert admin_client.post("/admin/references/reference/import/", {"payload": payload}).status_code == 302
     version = Version.objects.get_for_object(Reference.objects.get(key="smith2020")).get()
     assert version.revision.comment == "Imported from one.bib"
+
+
+def test_a_deleted_reference_can_be_recovered(two_clients, make_reference):
+    ann, _ = two_clients
+    reference = make_reference(key="lost2020", title="A reference deleted by mistake")
+    url = f"/admin/references/reference/{reference.pk}/change/"
+    data = reference_form(
+        key="lost2020", title="A reference deleted by mistake", opened_revision=opened_revision(ann, url)
+    )
+    assert ann.post(url, data).status_code == 302  # the version recovery restores
+    assert ann.post(f"/admin/references/reference/{reference.pk}/delete/", {"post": "yes"}).status_code == 302
+    version = Version.objects.get_deleted(Reference).get()
+    assert "A reference deleted by mistake" in ann.get("/admin/references/reference/recover/").content.decode()
+    recover_url = f"/admin/references/reference/recover/{version.pk}/"
+    assert ann.post(recover_url, data | {"opened_revision": ""}).status_code == 302
+    assert Reference.objects.get(key="lost2020").title == "A reference deleted by mistake"
