@@ -162,26 +162,22 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
 
     @admin.action(description="Publish the selected pieces now", permissions=["publish"])
     def publish_selected(self, request, queryset):
-        published = 0
-        for article in queryset.exclude(status=Article.Status.PUBLISHED):
-            article.status = Article.Status.PUBLISHED
-            article.save()
-            self.log_change(request, article, "Published (bulk action)")
-            published += 1
-        self.message_user(request, f"Published {published} piece{'s' if published != 1 else ''}.", messages.SUCCESS)
+        self._set_status(request, queryset.exclude(status=Article.Status.PUBLISHED), Article.Status.PUBLISHED)
 
     @admin.action(description="Unpublish the selected pieces (back to draft)", permissions=["publish"])
     def unpublish_selected(self, request, queryset):
-        count = 0
-        for article in queryset.filter(status=Article.Status.PUBLISHED):
-            article.status = Article.Status.DRAFT
-            article.save()
-            self.log_change(request, article, "Unpublished (bulk action)")
-            count += 1
-        self.message_user(request, f"Unpublished {count} piece{'s' if count != 1 else ''}.", messages.SUCCESS)
+        self._set_status(request, queryset.filter(status=Article.Status.PUBLISHED), Article.Status.DRAFT)
 
-    class Media:
-        css = {"all": ["articles/admin.css"]}
+    def _set_status(self, request, articles, status):
+        """Save each piece with its new status (re-indexed, logged, pages refreshed), then say how many."""
+        count = 0
+        for article in articles:
+            article.status = status
+            article.save()
+            self.log_change(request, article, f"Status set to {article.get_status_display()} (bulk action)")
+            count += 1
+        verb = "Published" if status == Article.Status.PUBLISHED else "Unpublished"
+        self.message_user(request, f"{verb} {count} piece{'s' if count != 1 else ''}.", messages.SUCCESS)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
