@@ -5,7 +5,8 @@
 Builds a throwaway SQLite database in a temporary folder (or uses DATABASE_URL
 when it is set: point it at an empty database), fills it with generated studies
 and the demo content, then requests each page through Django's test client and
-prints the median and worst time and the query count. A measurement, not a test.
+prints the median and worst time and the query count, with the page cache off
+unless --cache is given. A measurement, not a test.
 """
 
 import argparse
@@ -37,7 +38,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--cache", action="store_true", help="keep the page cache on (repeats are then cache hits)")
     args = parser.parse_args()
+    if not args.cache:
+        os.environ["CACHE_URL"] = "dummy://"  # measure building the pages, not reading them back
 
     folder = tempfile.mkdtemp(prefix="ldn-bench-")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder}/bench.sqlite3")
