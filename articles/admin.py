@@ -1,5 +1,6 @@
 """Where editors write evidence pieces and credit their authors."""
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
@@ -169,12 +170,15 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
         self._set_status(request, queryset.filter(status=Article.Status.PUBLISHED), Article.Status.DRAFT)
 
     def _set_status(self, request, articles, status):
-        """Save each piece with its new status (re-indexed, logged, pages refreshed), then say how many."""
+        """Save each piece with its new status (versioned, re-indexed, logged), then say how many."""
         count = 0
         for article in articles:
-            article.status = status
-            article.save()
-            self.log_change(request, article, f"Status set to {article.get_status_display()} (bulk action)")
+            with reversion.create_revision():  # a version per piece, as a form save keeps
+                reversion.set_user(request.user)
+                article.status = status
+                article.save()
+                self.log_change(request, article, f"Status set to {article.get_status_display()} (bulk action)")
+                reversion.set_comment(f"Status set to {article.get_status_display()} (bulk action)")
             count += 1
         verb = "Published" if status == Article.Status.PUBLISHED else "Unpublished"
         self.message_user(request, f"{verb} {count} piece{'s' if count != 1 else ''}.", messages.SUCCESS)

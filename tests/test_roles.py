@@ -193,6 +193,14 @@ def test_an_editor_bulk_publishes_and_unpublishes(people, make_article):
     assert Article.objects.published().count() == 3
     editor.post(LIST, {"action": "unpublish_selected", "_selected_action": [drafts[0].pk]})
     assert Article.objects.published().count() == 2
+    from reversion.models import Version
+
+    versions = Version.objects.get_for_object(drafts[0])
+    assert [v.revision.comment for v in versions] == [
+        "Status set to Draft (bulk action)",
+        "Status set to Published (bulk action)",
+    ]
+    assert versions[0].revision.user == people["editor"][0]
 
 
 @pytest.mark.parametrize(("role", "allowed"), [("author", False), ("reviewer", False), ("editor", True)])
