@@ -319,14 +319,6 @@ class Article(models.Model):
         """No medical review on record, or the last one is more than a year old."""
         return self.last_reviewed is None or timezone.localdate() - self.last_reviewed > self.REVIEW_INTERVAL
 
-    @property
-    def is_public(self):
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and (self.published_at <= timezone.now())
-        )
-
     def sync_citations(self, rendered=None):
         """Number the reference list: cited works in order of first citation, then the others as they were.
 

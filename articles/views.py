@@ -90,7 +90,8 @@ class ArticleDetailView(DetailView):
             downloads=downloads,
             studies=Study.objects.behind(self.object),
             structured_data=article_ld(self.object, self.request),
-            preview=not self.object.is_public,
+            # Only staff can reach an unpublished piece; ask the one public rule whether this is one.
+            preview=self.request.user.is_staff and not Article.objects.published().filter(pk=self.object.pk).exists(),
             **kwargs,
         )
 

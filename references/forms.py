@@ -90,7 +90,7 @@ class EvidenceFilterForm(forms.Form):
         return studies.order_by(*self.ordering())
 
     def ordering(self):
-        sort = (self.cleaned_data.get("sort") if self.is_valid() else "") or "-year"
+        sort = self.active_sort
         column = F(STUDY_SORTS[sort.lstrip("-")])
         first = column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
         return [first, "title", "pk"]

@@ -18,6 +18,7 @@ from .formats import FORMATS
 from .forms import DOSE_BANDS, SORT_MENU, STUDY_SORTS, EvidenceFilterForm, LibraryFilterForm
 from .models import Condition, Reference, Study, StudyReport
 from .structured_data import citation_meta
+from .templatetags.evidence import number
 
 
 def filtered_library(query):
@@ -70,7 +71,7 @@ class ReferenceListView(ListView):
         return super().get_context_data(
             form=self.form,
             kinds=Reference.Kind.choices,
-            years=list(Reference.objects.years()),
+            year_choices=[(year, year) for year in Reference.objects.years()],
             downloads=download_links("references:export", query.urlencode()),
             **kwargs,
         )
@@ -124,7 +125,7 @@ class EvidenceTableView(ListView):
             form=self.form,
             dose_bands=[(slug, label) for slug, (label, _) in DOSE_BANDS.items()],
             sort_menu=_sort_menu(self.form.active_sort),
-            years=list(Reference.objects.filter(study_reports__is_main=True).years()),
+            year_choices=[(year, year) for year in Reference.objects.filter(study_reports__is_main=True).years()],
             sort_links=_sort_links(query, self.form.active_sort),
             csv_url=reverse("references:studies_csv") + (f"?{query.urlencode()}" if query else ""),
             **kwargs,
@@ -182,11 +183,6 @@ def _csv_text(value):
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _plain(number):
-    """4.50 → "4.5", 50.00 → "50" (never "5E+1"); None → ""."""
-    return "" if number is None else f"{number.normalize():f}"
-
-
 def _csv_rows(studies, request):
     yield STUDY_CSV_COLUMNS
     for study in studies:
@@ -199,12 +195,12 @@ def _csv_rows(studies, request):
             study.get_blinding_display(),
             study.participants or "",
             StudyReport.Sex(study.sex).label if study.sex else "",
-            _plain(study.dose_mg),
+            number(study.dose_mg),
             study.get_frequency_display() if study.frequency else "",
-            _plain(study.duration_weeks),
+            number(study.duration_weeks),
             _csv_text(study.comparator),
-            _plain(study.effect_pct),
-            f"{'<' if study.p_relation == '<' else ''}{_plain(study.p_value)}" if study.p_value is not None else "",
+            number(study.effect_pct),
+            f"{'<' if study.p_relation == '<' else ''}{number(study.p_value)}" if study.p_value is not None else "",
             study.get_grade_display() if study.grade else "",
         ]
 
