@@ -173,6 +173,10 @@ TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text; got {LOG_FORMAT!r}.")
+# The same variable sets gunicorn's level (gunicorn.conf.py), which is written in lower case.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "info").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL must be debug, info, warning, error or critical; got {LOG_LEVEL.lower()!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -185,7 +189,7 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-axes reports every successful sign-in at INFO; lockouts are warnings.
     "loggers": {"axes": {"level": "WARNING"}},
 }

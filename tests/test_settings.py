@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 SETTINGS_VARIABLES = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "CACHE_URL", "REDIS_URL", "LOG_FORMAT"}
+SETTINGS_VARIABLES |= {"LOG_LEVEL"}
 # Set by the browser tests for Playwright's sake; a deployment never has it.
 SETTINGS_VARIABLES |= {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 # A key as `python -c "import secrets; print(secrets.token_urlsafe(50))"` makes one.
@@ -38,6 +39,7 @@ def manage_check(**env):
         ({"DEBUG": "1", "CACHE_URL": "memcached://x"}, "CACHE_URL"),
         ({"DEBUG": "1", "SITE_URL": "evidence.example.org"}, "SITE_URL"),
         ({"DEBUG": "1", "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"DEBUG": "1", "LOG_LEVEL": "loud"}, "LOG_LEVEL"),
     ],
 )
 def test_production_start_up_stops_with_one_line_naming_the_missing_setting(env, named):
@@ -55,6 +57,10 @@ def test_production_starts_when_its_settings_are_given():
 
 def test_a_laptop_needs_no_settings_at_all():
     assert manage_check(DEBUG="1").returncode == 0
+
+
+def test_log_level_is_read_in_gunicorns_lower_case_too():
+    assert manage_check(DEBUG="1", LOG_LEVEL="warning").returncode == 0
 
 
 def test_site_url_gives_the_host_and_trusted_origin():
