@@ -49,6 +49,13 @@ def test_health_check_is_503_when_the_cache_is_down(client, db, settings):
     assert response.json()["cache"].startswith("error: ")
 
 
+def test_health_check_with_the_cache_turned_off(client, db, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["cache"] == "off"
+
+
 def test_health_check_with_redis(client, db, settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/5"}
