@@ -1,15 +1,21 @@
-"""Deterministic, realistic study records in bulk, for the benchmarks and the scale tests.
+"""Deterministic, realistic references and study records in bulk, for the benchmarks and the scale tests.
 
 Every value comes from a seeded random generator, so the same seed gives the same
-table. Objects are written with ``bulk_create`` in a handful of queries; the
-formatted citations (``ama_html``, ``vancouver_html``) are only filled in when
-asked, as formatting is the slow part and the evidence pages do not print them.
+library. Objects are written with ``bulk_create`` in a handful of queries. The
+formatted citations (``ama_html``, ``vancouver_html``) are the slow part: they
+are filled in only when asked, and ``format_references`` can spread them over
+several processes.
+
+Generated records are easy to tell apart: citation keys end in ``-g<number>``,
+study slugs start with ``generated-study-``, DOIs use the 10.5555 test prefix and
+web addresses the example.org domain.
 """
 
+import multiprocessing
 import random
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils.text import slugify
 
 from .models import Condition, Reference, Study, StudyReport
@@ -26,35 +32,109 @@ CONDITIONS = [
     "Ulcerative colitis",
 ]
 DOSES = [Decimal("0.5"), Decimal("1.5"), Decimal(3), Decimal("3.5"), Decimal("4.5"), Decimal("4.5"), Decimal(50)]
-SURNAMES = ["Younger", "Mackey", "Bolton", "Parkitny", "Metyas", "Smith", "Polo", "Kim", "Jonsson", "Ploesser"]
+SURNAMES = [
+    "Younger",
+    "Mackey",
+    "Bolton",
+    "Parkitny",
+    "Metyas",
+    "Smith",
+    "Polo",
+    "Kim",
+    "Jonsson",
+    "Ploesser",
+    "Okafor",
+    "Nakamura",
+    "García",
+    "Lindqvist",
+    "Dubois",
+    "Rossi",
+    "Kowalski",
+    "Haddad",
+    "Chen",
+    "Murphy",
+    "Novak",
+    "Petersen",
+    "Silva",
+    "Walker",
+    "Ahmed",
+    "O'Brien",
+    "Schmidt",
+    "Tanaka",
+    "Moreau",
+    "Ivanova",
+]
+JOURNALS = [
+    ("Pain Medicine", 0.4),
+    ("Arthritis & Rheumatology", 0.1),
+    ("Clinical Rheumatology", 0.15),
+    ("Journal of Pain Research", 0.2),
+    ("The Clinical Journal of Pain", 0.1),
+    ("Multiple Sclerosis Journal", 0.05),
+    ("Inflammatory Bowel Diseases", 0.05),
+    ("Frontiers in Neurology", 0.1),
+    ("BMJ Open", 0.1),
+    ("Journal of Clinical Medicine", 0.1),
+    ("Rheumatology International", 0.05),
+    ("Brain, Behavior, and Immunity", 0.05),
+]
+MEETINGS = [
+    "American Academy of Pain Medicine Annual Meeting",
+    "American College of Rheumatology Convergence",
+    "European Congress of Rheumatology (EULAR)",
+    "World Congress on Pain",
+    "ECTRIMS Congress",
+]
+OUTLETS = ["Medscape", "Reuters Health", "The Guardian", "Healio Rheumatology", "STAT", "New Scientist"]
+SITES = ["LDN Research Trust", "Fibromyalgia Action UK", "National Fibromyalgia Association", "ME Association"]
+PUBLISHERS = ["Oxford University Press", "Springer", "Elsevier", "CRC Press"]
+TITLE_STARTS = [
+    "Low-dose naltrexone for",
+    "Effects of low-dose naltrexone on",
+    "Naltrexone at low doses in",
+    "Glial modulation and",
+    "Opioid antagonists at low dose for",
+    "Inflammatory markers in",
+    "Sleep and fatigue in",
+    "Pain sensitivity in",
+    "Long-term outcomes of low-dose naltrexone in",
+    "Off-label prescribing of naltrexone for",
+]
+TITLE_ENDS = [
+    "a randomized, placebo-controlled crossover trial",
+    "a pilot study",
+    "an open-label trial",
+    "a retrospective cohort study",
+    "a systematic review",
+    "a case series",
+    "results from a registry",
+    "a survey of prescribers",
+    "a double-blind trial",
+    "a narrative review",
+]
+KINDS = [
+    (Reference.Kind.JOURNAL_ARTICLE, 74),
+    (Reference.Kind.CONFERENCE_ABSTRACT, 10),
+    (Reference.Kind.NEWS_ARTICLE, 8),
+    (Reference.Kind.WEBSITE, 4),
+    (Reference.Kind.BOOK, 4),
+]
+STUDY_DESIGNS = ["randomised", "crossover", "open-label", "cohort", "case-series", "pilot"]
+# The first number a generated PubMed ID takes (real PMIDs are far below it; it fits the column's nine digits).
+PMID_BASE = 900_000_000
 
 
 def generate_studies(count, seed=1, format_citations=False):
     """Create ``count`` studies, each with one or two reports (and their references); return the studies."""
     rng = random.Random(seed)
     with transaction.atomic():
-        conditions = _conditions()
+        conditions = ensure_conditions()
         first = Study.objects.count()
         studies, references, reports, links = [], [], [], []
         for n in range(first, first + count):
-            design = rng.choice(Study.Design.values)
-            grade = rng.choice([*Study.Grade.values[1:], ""])
-            studies.append(
-                Study(
-                    title=f"{rng.choice(SURNAMES)} {design.replace('-', ' ')} of LDN, number {n + 1}",
-                    slug=f"generated-study-{n + 1}",
-                    design=design,
-                    blinding=rng.choice(Study.Blinding.values),
-                    population="Adults with the condition",
-                    dose_mg=rng.choice(DOSES),
-                    frequency=Study.Frequency.DAILY,
-                    comparator=rng.choice(["Placebo", "Placebo", "Usual care", ""]),
-                    duration_weeks=Decimal(rng.choice([4, 8, 10, 12, 16, 24])),
-                    primary_outcome="Pain",
-                    grade=grade,
-                    grade_reason="Generated for testing." if grade else "",
-                )
-            )
+            study, chosen = _study(rng, n + 1, conditions)
+            studies.append(study)
+            links.extend((study, condition) for condition in chosen)
             year = rng.randint(1995, 2025)
             for stage in range(rng.choice([1, 1, 1, 2])):
                 reference = Reference(
@@ -69,36 +149,145 @@ def generate_studies(count, seed=1, format_citations=False):
                     reference.ama_html = format_reference(reference, "ama")
                     reference.vancouver_html = format_reference(reference, "vancouver")
                 references.append(reference)
-                effect = Decimal(rng.randint(-150, 500)) / 10 if rng.random() > 0.1 else None
-                reports.append(
-                    (
-                        len(studies) - 1,
-                        len(references) - 1,
-                        StudyReport(
-                            is_main=stage == 0,
-                            participants=rng.randint(8, 400),
-                            sex=rng.choice(StudyReport.Sex.values),
-                            effect_pct=effect,
-                            p_value=Decimal(rng.randint(1, 500)) / 1000 if effect is not None else None,
-                            result="Generated.",
-                        ),
-                    )
-                )
-            links.extend((len(studies) - 1, condition) for condition in rng.sample(conditions, rng.choice([1, 1, 2])))
-        Study.objects.bulk_create(studies, batch_size=500)
+                reports.append((study, reference, _report(rng, is_main=stage == 0)))
         Reference.objects.bulk_create(references, batch_size=500)
-        for study_index, reference_index, report in reports:
-            report.study, report.reference = studies[study_index], references[reference_index]
-        StudyReport.objects.bulk_create([report for _, _, report in reports], batch_size=500)
-        Study.conditions.through.objects.bulk_create(
-            [Study.conditions.through(study=studies[i], condition=condition) for i, condition in links],
-            batch_size=500,
-        )
+        _write_studies(studies, reports, links)
     return studies
 
 
-def _conditions():
+def build_references(rng, numbers):
+    """Unsaved references numbered ``numbers``: mostly journal papers, with abstracts, news, web pages and books."""
+    kinds, weights = zip(*KINDS, strict=True)
+    journals, journal_weights = zip(*JOURNALS, strict=True)
+    references = []
+    for n in numbers:
+        kind = rng.choices(kinds, weights)[0]
+        surnames = rng.sample(SURNAMES, rng.choice([1, 2, 2, 3, 4, 6, 8]))
+        year = 2026 - int(rng.triangular(0, 40, 3))
+        reference = Reference(
+            key=f"{slugify(surnames[0]).replace('-', '')}{year}-g{n}",
+            kind=kind,
+            title=f"{rng.choice(TITLE_STARTS)} {rng.choice(CONDITIONS).lower()}: {rng.choice(TITLE_ENDS)}",
+            authors=", ".join(f"{surname} {rng.choice('ABCDEFGHJKLMNPRSTW')}" for surname in surnames),
+            year=year,
+            revision=1,
+        )
+        if kind == Reference.Kind.JOURNAL_ARTICLE:
+            first_page = rng.randint(1, 1800)
+            reference.container = rng.choices(journals, journal_weights)[0]
+            reference.volume = str(max(1, year - 1980 + rng.randint(0, 20)))
+            reference.issue = str(rng.randint(1, 12))
+            reference.pages = f"{first_page}-{first_page + rng.randint(4, 20)}"
+            if rng.random() < 0.85:
+                reference.doi = f"10.5555/ldn.{n}"
+            if rng.random() < 0.6:
+                reference.pmid = str(PMID_BASE + n)
+        elif kind == Reference.Kind.CONFERENCE_ABSTRACT:
+            reference.container = rng.choice(MEETINGS)
+        elif kind == Reference.Kind.NEWS_ARTICLE:
+            reference.container = rng.choice(OUTLETS)
+            reference.authors = reference.authors if rng.random() < 0.6 else ""
+            reference.url = f"https://news.example.org/{year}/ldn-{n}"
+        elif kind == Reference.Kind.WEBSITE:
+            reference.container = rng.choice(SITES)
+            reference.authors = ""
+            reference.url = f"https://www.example.org/ldn/{n}"
+        else:
+            reference.container = rng.choice(PUBLISHERS)
+        if rng.random() < 0.05:
+            reference.note = "Free registration required."
+        references.append(reference)
+    return references
+
+
+def _formatted(reference):
+    return format_reference(reference, "ama"), format_reference(reference, "vancouver")
+
+
+def format_references(references, jobs=1):
+    """Fill in each reference's AMA and Vancouver citations, in ``jobs`` processes when there are many.
+
+    Worker processes are forked: the database connections are closed first, so
+    call this outside a transaction.
+    """
+    if jobs > 1 and len(references) >= 1000:
+        connections.close_all()
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            formatted = pool.map(_formatted, references, chunksize=250)
+    else:
+        formatted = map(_formatted, references)
+    for reference, (ama, vancouver) in zip(references, formatted, strict=True):
+        reference.ama_html, reference.vancouver_html = ama, vancouver
+    return references
+
+
+def attach_studies(rng, references, share, first_number):
+    """Write a study for about ``share`` of the saved journal papers given, some also reported in an abstract.
+
+    Returns how many studies were written.
+    """
+    conditions = ensure_conditions()
+    abstracts = [reference for reference in references if reference.kind == Reference.Kind.CONFERENCE_ABSTRACT]
+    studies, reports, links = [], [], []
+    for reference in references:
+        if reference.kind != Reference.Kind.JOURNAL_ARTICLE or rng.random() >= share:
+            continue
+        study, chosen = _study(rng, first_number + len(studies), conditions)
+        studies.append(study)
+        links.extend((study, condition) for condition in chosen)
+        reports.append((study, reference, _report(rng, is_main=True)))
+        if abstracts and rng.random() < 0.25:
+            reports.append((study, abstracts.pop(), _report(rng, is_main=False)))
+    _write_studies(studies, reports, links)
+    return len(studies)
+
+
+def ensure_conditions():
     existing = {condition.name: condition for condition in Condition.objects.filter(name__in=CONDITIONS)}
     missing = [Condition(name=name, slug=slugify(name)) for name in CONDITIONS if name not in existing]
     Condition.objects.bulk_create(missing)
     return list(Condition.objects.filter(name__in=CONDITIONS).order_by("name"))
+
+
+def _study(rng, number, conditions):
+    """An unsaved study numbered ``number``, and the conditions it is about."""
+    design = rng.choice(Study.Design.values)
+    grade = rng.choice([*Study.Grade.values[1:], ""])
+    study = Study(
+        title=f"{rng.choice(SURNAMES)} {design.replace('-', ' ')} of LDN, number {number}",
+        slug=f"generated-study-{number}",
+        design=design,
+        blinding=rng.choice(Study.Blinding.values),
+        population="Adults with the condition",
+        dose_mg=rng.choice(DOSES),
+        frequency=Study.Frequency.DAILY,
+        comparator=rng.choice(["Placebo", "Placebo", "Usual care", ""]),
+        duration_weeks=Decimal(rng.choice([4, 8, 10, 12, 16, 24])),
+        primary_outcome="Pain",
+        grade=grade,
+        grade_reason="Generated for testing." if grade else "",
+    )
+    return study, rng.sample(conditions, rng.choice([1, 1, 2]))
+
+
+def _report(rng, is_main):
+    effect = Decimal(rng.randint(-150, 500)) / 10 if rng.random() > 0.1 else None
+    return StudyReport(
+        is_main=is_main,
+        participants=rng.randint(8, 400),
+        sex=rng.choice(StudyReport.Sex.values),
+        effect_pct=effect,
+        p_value=Decimal(rng.randint(1, 500)) / 1000 if effect is not None else None,
+        result="Generated.",
+    )
+
+
+def _write_studies(studies, reports, links):
+    """Save studies, then their reports (study, reference, report) and condition links (study, condition)."""
+    Study.objects.bulk_create(studies, batch_size=500)
+    for study, reference, report in reports:
+        report.study, report.reference = study, reference
+    StudyReport.objects.bulk_create([report for _, _, report in reports], batch_size=500)
+    Study.conditions.through.objects.bulk_create(
+        [Study.conditions.through(study=study, condition=condition) for study, condition in links], batch_size=500
+    )
