@@ -1,6 +1,6 @@
 """The public pages' cache: whole responses for anonymous readers, dropped the moment the content changes.
 
-Every cached page is stored under the site's current *content version*. Saving
+Every cached page is stored with the site's current *content version*. Saving
 or deleting anything a public page shows (a piece, its tags or bylines, an
 author, a reference, a study, a condition) moves the version on, so every page
 is rebuilt on its next request: one key to change, on every server sharing
@@ -8,26 +8,32 @@ the cache, and no list of pages to track. A piece scheduled for later moves the
 version on when its time comes, without a save. Readers signed in to the admin
 (anyone with a session cookie) always get a fresh page.
 
-Responses say when the content last changed (Last-Modified) and Django's
-ConditionalGetMiddleware adds an ETag, so a browser or proxy revalidating a
-page gets a 304 without the page being rebuilt.
+Responses say when the content last changed (Last-Modified) and carry an ETag,
+hashed once when the page is stored, so a browser or proxy revalidating a page
+gets a 304 (from Django's ConditionalGetMiddleware) without the page being rebuilt.
 """
 
 import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import set_response_etag
 from django.utils.http import http_date
 
 STATE_KEY = "pages:state"
 
 
-def content_state():
-    """The content version, when it last changed (a Unix time), and the next scheduled publication, if any."""
-    state = cache.get(STATE_KEY)
+def content_state(state=None):
+    """The content version, when it last changed (a Unix time), and the next scheduled publication, if any.
+
+    ``state`` is the value already read from the cache, when the caller fetched it with other keys.
+    """
+    state = cache.get(STATE_KEY) if state is None else state
     now = time.time()
     if state is None:
         state = _new_state(changed_at=now)
@@ -94,7 +100,10 @@ class PublicPageCacheMiddleware:
 
     Sits outside the CSP middleware, so a stored page keeps the policy header whose
     nonce its JSON-LD carries, and inside ConditionalGetMiddleware, so stored pages
-    answer revalidation with 304s.
+    answer revalidation with 304s. A hit costs one round trip to the cache: the
+    content state and the page are read together, and the page is used only if it
+    was stored under the current version. With the cache turned off
+    (``CACHE_URL=dummy://``) the middleware steps aside.
     """
 
     def __init__(self, get_response):
@@ -102,18 +111,18 @@ class PublicPageCacheMiddleware:
         self.skip_prefixes = ("/" + settings.ADMIN_URL, "/healthz")
 
     def __call__(self, request):
-        if not self._cacheable_request(request):
+        if isinstance(caches["default"], DummyCache) or not self._cacheable_request(request):
             return self.get_response(request)
-        state = content_state()
-        key = self._key(request, state["version"])
-        response = cache.get(key)
-        if response is None:
-            response = self.get_response(request)
-            if self._cacheable_response(response):
-                self._describe(response, state)
-                cache.set(key, response, settings.PAGE_CACHE_SECONDS)
-        else:
-            response["X-Cache"] = "hit"
+        key = self._key(request)
+        found = cache.get_many([STATE_KEY, key])
+        state = content_state(found.get(STATE_KEY))
+        stored = found.get(key)
+        if stored is not None and stored[0] == state["version"]:
+            return self._response(stored)
+        response = self.get_response(request)
+        if self._cacheable_response(response):
+            self._describe(response, state)
+            cache.set(key, self._stored(response, state["version"]), settings.PAGE_CACHE_SECONDS)
         return response
 
     def _cacheable_request(self, request):
@@ -142,8 +151,22 @@ class PublicPageCacheMiddleware:
         # is usually a 304, so an edit reaches every reader at once.
         response.setdefault("Cache-Control", "public, no-cache")
         response.setdefault("Last-Modified", http_date(state["changed_at"]))
+        # Hashed once here rather than by ConditionalGetMiddleware on every hit.
+        set_response_etag(response)
 
     @staticmethod
-    def _key(request, version):
+    def _stored(response, version):
+        """What the cache keeps of a page: the version it belongs to, its headers and its body."""
+        return (version, response.status_code, list(response.items()), response.content)
+
+    @staticmethod
+    def _response(stored):
+        _, status, headers, content = stored
+        response = HttpResponse(content, status=status, headers=headers)
+        response["X-Cache"] = "hit"
+        return response
+
+    @staticmethod
+    def _key(request):
         address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        return f"pages:{version}:{request.method}:{hashlib.sha256(address.encode()).hexdigest()}"
+        return f"pages:{request.method}:{hashlib.sha256(address.encode()).hexdigest()}"
