@@ -126,7 +126,7 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
     # The roles (articles.workflow), enforced here on the server, not only by hiding buttons.
 
     def get_queryset(self, request):
-        articles = super().get_queryset(request).with_cards()
+        articles = super().get_queryset(request).with_credits()
         if workflow.is_editor(request.user) or workflow.is_reviewer(request.user):
             return articles
         return articles.filter(created_by=request.user)  # authors see their own pieces

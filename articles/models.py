@@ -128,9 +128,18 @@ def published_tags():
 
 
 class ArticleQuerySet(models.QuerySet):
+    # What a list of cards never prints: the text, its search fields and the reviewer's notes.
+    NOT_ON_CARDS = ("body", "body_html", "search_text", "search_vector", "review_note")
+
     def published(self):
-        """Pieces the public may see: published, and not scheduled for later."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        """Pieces the public may see: published, and not scheduled for later; newest first.
+
+        The order is the one the ``article_public_order`` index keeps (published pieces always
+        have a date, so the model's "undated last" rule has nothing to do here).
+        """
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now()).order_by(
+            "-published_at", "-id"
+        )
 
     def tagged(self, tag):
         return self.filter(tagged_items__tag=tag)
@@ -139,16 +148,21 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(citations__reference=reference)
 
     def with_cards(self):
-        """What a list of article cards prints: authors in order and tags, in two queries for the page."""
+        """What a list of article cards prints: the card's fields, authors in order and tags (two queries)."""
+        return self.defer(*self.NOT_ON_CARDS).with_credits()
+
+    def with_credits(self):
+        """Every field, with the authors in order and the tags fetched for all the rows at once."""
         return self.prefetch_related(
             Prefetch("bylines", queryset=Byline.objects.select_related("author")),
             "tags",
         )
 
     def with_page(self):
-        """What the article page prints: the cards' data, the reviewer, and the ordered reference list."""
+        """What the article page prints: the text, its credits, the reviewer, and the ordered reference list."""
         return (
-            self.with_cards()
+            self.defer("search_text", "search_vector")
+            .with_credits()
             .select_related("medical_reviewer")
             .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("reference")))
         )

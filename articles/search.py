@@ -164,7 +164,7 @@ def hits(rows, query):
     rows = [(row["result_kind"], row["result_pk"], row["rank"]) for row in rows]
     article_ids = [pk for kind, pk, _ in rows if kind == ARTICLE]
     reference_ids = [pk for kind, pk, _ in rows if kind != ARTICLE]
-    articles = Article.objects.with_cards().in_bulk(article_ids) if article_ids else {}
+    articles = Article.objects.with_credits().in_bulk(article_ids) if article_ids else {}
     references = Reference.objects.in_bulk(reference_ids) if reference_ids else {}
     terms = words(query)
     found = []

@@ -4,10 +4,12 @@ Each view picks a queryset and a template; what is public is decided by
 ``Article.objects.published()``.
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from ldnsite.pagination import KeysFirstPaginator
 from references.models import Reference, Study
 from references.views import download, download_links
 
@@ -37,6 +39,7 @@ class ArticleListView(ListView):
     template_name = "articles/article_list.html"
     context_object_name = "articles"
     paginate_by = 20
+    paginator_class = KeysFirstPaginator
     tag = None
     unknown_tag = ""
 
@@ -57,13 +60,19 @@ class ArticleListView(ListView):
 
 
 class TagView(ArticleListView):
-    """One tag's page: the published pieces carrying it."""
+    """One tag's page: the published pieces carrying it; a topic with none has no page."""
 
     template_name = "articles/tag_detail.html"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(published_tags(), slug=self.kwargs["slug"])
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return Article.objects.published().tagged(self.tag).with_cards()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not context["paginator"].count:
+            raise Http404("No published piece carries this tag.")
+        return context
 
 
 class TagListView(ListView):
@@ -118,6 +127,7 @@ class AuthorView(ListView):
     template_name = "articles/author_detail.html"
     context_object_name = "articles"
     paginate_by = 20
+    paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
         self.author = get_object_or_404(Author.objects.with_published_articles(), slug=self.kwargs["slug"])

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.generic import DetailView, ListView
 
 from articles.models import Article
+from ldnsite.pagination import KeysFirstPaginator
 
 from .charts import effect_chart
 from .formats import FORMATS
@@ -24,7 +25,7 @@ from .templatetags.evidence import number
 def filtered_library(query):
     """The library filtered by a query string: (form, references); no references if the filter is not valid."""
     form = LibraryFilterForm(query)
-    references = Reference.objects.all()
+    references = Reference.objects.defer("search_vector")
     if not form.is_valid():
         return form, references.none()
     if kind := form.cleaned_data["kind"]:
@@ -59,6 +60,7 @@ class ReferenceListView(ListView):
     template_name = "references/reference_list.html"
     context_object_name = "references"
     paginate_by = 25
+    paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
         # A hand-edited or stale link shows nothing, with a message, rather than a guess.
