@@ -1,15 +1,13 @@
 """Sitemap sections for the reference library, the studies and the conditions."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+
+from articles.sitemaps import SummarisedSitemap
 
 from .models import Condition, Reference, Study
 
-SECTION_LIMIT = 5000
 
-
-class ReferenceSitemap(Sitemap):
-    limit = SECTION_LIMIT
+class ReferenceSitemap(SummarisedSitemap):
     changefreq = "yearly"
     priority = 0.4
 
@@ -19,13 +17,8 @@ class ReferenceSitemap(Sitemap):
     def lastmod(self, reference):
         return reference.updated_at
 
-    def get_latest_lastmod(self):
-        # For the index: one aggregate, not a walk through every item as Django's default does.
-        return Reference.objects.aggregate(latest=Max("updated_at"))["latest"]
 
-
-class StudySitemap(Sitemap):
-    limit = SECTION_LIMIT
+class StudySitemap(SummarisedSitemap):
     priority = 0.6
 
     def items(self):
@@ -33,9 +26,6 @@ class StudySitemap(Sitemap):
 
     def lastmod(self, study):
         return study.updated_at
-
-    def get_latest_lastmod(self):
-        return Study.objects.aggregate(latest=Max("updated_at"))["latest"]
 
 
 class ConditionSitemap(Sitemap):
