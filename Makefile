@@ -9,7 +9,7 @@ LOCAL := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint format superuser lock clean
+.PHONY: run serve test bench lint format superuser lock clean
 
 # axe-core, from the npm registry, for the accessibility tests; without npm those tests skip and say so.
 AXE := node_modules/axe-core/axe.min.js
@@ -35,6 +35,11 @@ test: $(VENV)/.installed $(TEST_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# The site under load (see bench/load.py and bench/RESULTS.md): needs wrk (apt-get install wrk) and
+# about 15 minutes. SQLite in a temporary folder, or DATABASE_URL=postgres://…/an_empty_database.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
