@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from ldnsite.pagination import KeysFirstPaginator
+from ldnsite.pagination import CappedCountPaginator, KeysFirstPaginator
 from references.models import Reference, Study
 from references.views import download, download_links
 
@@ -143,6 +143,7 @@ class SearchView(ListView):
     template_name = "articles/search.html"
     context_object_name = "rows"
     paginate_by = 20
+    paginator_class = CappedCountPaginator
     tag = None
 
     def get_queryset(self):

@@ -9,6 +9,7 @@ those twenty rows by key, with whatever the queryset prefetches.
 """
 
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 
 class KeysFirstPaginator(Paginator):
@@ -21,3 +22,21 @@ class KeysFirstPaginator(Paginator):
         keys = list(self.object_list.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
         rows = self.object_list.order_by().in_bulk(keys)
         return self._get_page([rows[key] for key in keys], number, self)
+
+
+class CappedCountPaginator(Paginator):
+    """Counts no further than ``limit`` results, and pages through that many at most.
+
+    A broad search ("naltrexone", on a site about naltrexone) matches nearly every
+    piece and reference; counting them all means reading them all, while nobody
+    reads past the first pages. The database stops at ``limit + 1`` matches, and
+    ``more`` says there were more than ``limit``.
+    """
+
+    limit = 1000
+
+    @cached_property
+    def count(self):
+        counted = self.object_list.order_by()[: self.limit + 1].count()
+        self.more = counted > self.limit
+        return min(counted, self.limit)

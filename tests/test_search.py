@@ -171,3 +171,16 @@ def test_search_runs_a_fixed_number_of_queries(client, make_article, make_refere
 def test_postgresql_stems_words(client, make_article):
     article = make_article(title="Randomised trials of naltrexone")
     assert results(client, q="trial")[0] == [article.get_absolute_url()]
+
+
+def test_a_broad_search_counts_no_further_than_the_cap(client, db, make_article, monkeypatch):
+    from ldnsite.pagination import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "limit", 3)
+    for n in range(5):
+        make_article(title=f"Naltrexone note {n}", slug=f"naltrexone-note-{n}", status="published")
+    response = client.get("/search/?q=naltrexone")
+    assert "More than 3 results for" in response.content.decode()
+    assert response.context["page_obj"].paginator.num_pages == 1
+    monkeypatch.setattr(CappedCountPaginator, "limit", 10)
+    assert "5 results for" in client.get("/search/?q=naltrexone&x=1").content.decode()
