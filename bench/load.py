@@ -56,6 +56,8 @@ def main():
     parser.add_argument("--soak-connections", type=int, default=200)
     parser.add_argument("--port", type=int, default=0, help="Loopback port for gunicorn (default: a free one).")
     parser.add_argument("--skip-generate", action="store_true", help="Measure the content already in the database.")
+    parser.add_argument("--cache", choices=["on", "off", "both"], default="both", help="Which servers to load.")
+    parser.add_argument("--pages", help='Only these pages, by name, comma-separated (e.g. "static file,article page").')
     parser.add_argument("--json", type=Path, help="Also write every figure to this file.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -83,11 +85,16 @@ def main():
         generate(args.articles - SMALL[0], args.references - SMALL[1], force=True)
     report["generate_seconds"] = round(time.perf_counter() - started)
     paths = pages()
+    if args.pages:
+        wanted = {name.strip() for name in args.pages.split(",")} | {"static file"}
+        if unknown := wanted - set(paths):
+            sys.exit(f"No page called {', '.join(sorted(unknown))}; the pages are: {', '.join(paths)}.")
+        paths = {name: path for name, path in paths.items() if name in wanted}
     report["queries_large"] = count_queries(paths)
     report["scale"] = scale()
     connection.close()
 
-    for cache in ("on", "off"):
+    for cache in ("on", "off") if args.cache == "both" else (args.cache,):
         with Server(args.port or free_port(), cache_url(cache), folder) as server:
             for path in paths.values():
                 server.check(path)

@@ -199,7 +199,7 @@ LOGGING = {
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
 _cache_scheme = urlsplit(CACHE_URL).scheme
 if _cache_scheme in {"redis", "rediss"}:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "ldnsite.cache.RedisCache", "LOCATION": CACHE_URL}}
 elif _cache_scheme == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ldnsite"}}
 elif _cache_scheme == "dummy":

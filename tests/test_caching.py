@@ -129,9 +129,7 @@ def test_lists_and_feeds_answer_conditional_requests(client, demo, url):
 
 
 def test_the_cache_works_through_redis(client, demo, settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6"}
-    }
+    settings.CACHES = {"default": {"BACKEND": "ldnsite.cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6"}}
     from django.core.cache import cache
 
     cache.clear()
@@ -140,3 +138,14 @@ def test_the_cache_works_through_redis(client, demo, settings):
     _save(Article.objects.get(slug="low-dose-naltrexone-for-fibromyalgia-pain"), title="Via Redis")
     assert "Via Redis" in client.get(ARTICLE).content.decode()
     cache.clear()
+
+
+def test_the_redis_backend_keeps_one_client_for_its_pool(settings):
+    settings.CACHES = {"default": {"BACKEND": "ldnsite.cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6"}}
+    from django.core.cache import cache
+
+    backend = cache._cache
+    assert backend.get_client() is backend.get_client(write=True)
+    cache.set("one-client", [1, 2], 30)
+    assert cache.get_many(["one-client", "missing"]) == {"one-client": [1, 2]}
+    cache.delete("one-client")

@@ -41,9 +41,7 @@ def test_health_check_is_503_when_the_database_is_down(client, db, database_down
 
 
 def test_health_check_is_503_when_the_cache_is_down(client, db, settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
+    settings.CACHES = {"default": {"BACKEND": "ldnsite.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["cache"].startswith("error: ")
@@ -57,9 +55,7 @@ def test_health_check_with_the_cache_turned_off(client, db, settings):
 
 
 def test_health_check_with_redis(client, db, settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/5"}
-    }
+    settings.CACHES = {"default": {"BACKEND": "ldnsite.cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/5"}}
     assert client.get("/healthz").json()["cache"] == "ok"
 
 
