@@ -145,7 +145,9 @@ def pages():
         "article page": article.get_absolute_url(),
         "reference library": "/references/",
         "evidence table": "/studies/",
+        # Two thirds of the generated pieces mention both words; about one in eight mentions this one.
         "search": "/search/?q=naltrexone+pain",
+        "search, one word": "/search/?q=microglia",
         "feed": "/feeds/articles.rss",
         "sitemap": "/sitemap.xml",
     }
