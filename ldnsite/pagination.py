@@ -21,7 +21,8 @@ class KeysFirstPaginator(Paginator):
             top = self.count
         keys = list(self.object_list.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
         rows = self.object_list.order_by().in_bulk(keys)
-        return self._get_page([rows[key] for key in keys], number, self)
+        # A row unpublished or deleted between the two queries is left out, not an error.
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)
 
 
 class CappedCountPaginator(Paginator):

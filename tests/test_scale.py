@@ -149,6 +149,22 @@ def test_a_deep_page_reads_only_keys_past_the_earlier_rows(db):
     assert "OFFSET" not in rows and " IN (" in rows
 
 
+def test_a_piece_withdrawn_between_the_keys_and_the_rows_is_left_out(db, monkeypatch):
+    generate(12, 20)
+    articles = Article.objects.published().with_cards()
+    paginator = KeysFirstPaginator(articles, 5)
+    first_page_keys = [article.pk for article in Paginator(articles, 5).page(1)]
+    in_bulk = type(articles).in_bulk
+
+    def withdraw_then_fetch(queryset, keys):
+        Article.objects.filter(pk=keys[1]).update(status=Article.Status.DRAFT)  # an editor, just then
+        return in_bulk(queryset, keys)
+
+    monkeypatch.setattr(type(articles), "in_bulk", withdraw_then_fetch)
+    page = paginator.page(1)
+    assert [article.pk for article in page] == first_page_keys[:1] + first_page_keys[2:]
+
+
 def public_pages():
     """Every public page type, found in whatever the database holds (deep pages are the last ones)."""
     # A piece whose references report a study, so that its "evidence at a glance" is built too.
