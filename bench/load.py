@@ -13,7 +13,8 @@ What it does, in one run:
    with X-Forwarded-Proto) twice: with the page cache on (Redis at
    127.0.0.1:6379 when it answers, else the in-process cache) and off
    (CACHE_URL=dummy://).
-3. On each server, wrk drives every page for ``--duration`` seconds with
+3. On each server, after 5 s of load across every page to warm its workers,
+   wrk drives every page for ``--duration`` seconds with
    ``--connections`` keep-alive connections, then with a single connection (the
    latency one reader sees); a static file served by whitenoise is the ceiling
    every page is compared with. Then ``--soak-connections`` connections cycle
@@ -41,6 +42,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+WARM_UP_SECONDS = 5
 sys.path.insert(0, str(ROOT))
 LUA = Path(__file__).with_name("wrk_report.lua")
 SMALL = (10, 50)  # pieces and references for the first query count
@@ -98,6 +100,10 @@ def main():
         with Server(args.port or free_port(), cache_url(cache), folder) as server:
             for path in paths.values():
                 server.check(path)
+            # Every worker opens its database connection, compiles its templates and (cache on) fills
+            # the cache before anything is measured: otherwise the first page measured pays for it.
+            server.wrk(list(paths.values()), args.connections, WARM_UP_SECONDS)
+            server.settle()
             figures = {}
             for name, path in paths.items():
                 print(f"cache {cache}: {name} ({path})", file=sys.stderr)
