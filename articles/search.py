@@ -186,11 +186,15 @@ def hits(rows, query):
 # Keeps no tag at all, only their text: an HTML parser in Rust, four times as fast as
 # Django's strip_tags on a long piece, which a page of results would run twenty times.
 _text_only = nh3.Cleaner(tags=set())
+# A citation as rendering.py writes it, with the space before it: its "Reference 3"
+# read out of context is noise in a snippet.
+_CITATION_MARK = re.compile(r'\s*<sup class="citation">.*?</sup>')
 
 
 def _plain_text(html):
-    """The text of rendered HTML, with a heading set off from the paragraph after it."""
-    return unescape(_text_only.clean(re.sub(r"</h[2-6]>", ": ", html)))
+    """The text of rendered HTML, with a heading set off from the paragraph after it, and without citations."""
+    html = _CITATION_MARK.sub("", re.sub(r"</h[2-6]>", ": ", html))
+    return unescape(_text_only.clean(html))
 
 
 def _pattern(terms):

@@ -95,14 +95,17 @@ def test_matched_words_are_highlighted_in_the_title_and_snippet(client, demo):
     assert "<mark>microglia</mark>" in snippet_html and len(snippet_html) < 400
 
 
-def test_a_snippet_is_the_pieces_text_without_its_markup(client, make_article):
-    make_article(slug="markup", body="## Sleep & *microglia*\n\nTheir <script>alert(1)</script> role, in `code`.")
+def test_a_snippet_is_the_pieces_text_without_its_markup_or_citations(client, make_article, make_reference):
+    make_reference(key="smith2020")
+    body = "## Sleep & *microglia*\n\nTheir <script>alert(1)</script> role, in `code` [@smith2020, p. 4]."
+    assert 'class="citation"' in make_article(slug="markup", body=body).body_html
     _, response = results(client, q="microglia")
     snippet_html = response.content.decode().split('class="search-result__snippet">')[1].split("</p>")[0]
-    # The heading is set off from its paragraph; tags are gone, and what the editor typed is escaped once.
+    # The heading is set off from its paragraph; tags and citation marks are gone, and what the
+    # editor typed is escaped once.
     expected = "Sleep &amp; <mark>microglia</mark>: Their &lt;script&gt;alert(1)&lt;/script&gt; role, in code."
     assert expected in snippet_html
-    assert "<em>" not in snippet_html and "<code>" not in snippet_html
+    assert "<em>" not in snippet_html and "<code>" not in snippet_html and "Reference" not in snippet_html
 
 
 def test_highlighting_escapes_the_text_and_marks_word_starts():
