@@ -113,6 +113,16 @@ def test_generate_content_refuses_a_database_with_content(db, make_article):
     assert Article.objects.get(slug="a-real-piece").title == "A real piece"
 
 
+def test_generate_content_on_an_unmigrated_database_says_to_migrate(db, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    unapplied = MigrationExecutor.migration_plan  # the real plan, with one migration left to apply
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: unapplied(self, targets) + ["0007"])
+    with pytest.raises(CommandError, match="run `python manage.py migrate` first"):
+        generate(5, 20)
+    assert not Article.objects.exists()
+
+
 def test_a_second_forced_run_adds_to_the_first(db):
     generate(5, 20)
     generate(5, 20, "--force")

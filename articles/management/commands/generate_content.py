@@ -12,7 +12,8 @@ import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
+from django.db.migrations.executor import MigrationExecutor
 from tqdm import tqdm
 
 from articles.generating import generate_content
@@ -42,6 +43,9 @@ class Command(BaseCommand):
             raise CommandError("--articles and --references cannot be negative, and --jobs must be at least 1.")
         if articles and references < 5:
             raise CommandError("Each piece cites at least 5 works: give --references 5 or more.")
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database's tables are not all there yet: run `python manage.py migrate` first.")
         held = {
             "pieces": Article.objects.count(),
             "authors": Author.objects.count(),
