@@ -151,6 +151,10 @@ class ArticleQuerySet(models.QuerySet):
         """What a list of article cards prints: the card's fields, authors in order and tags (two queries)."""
         return self.defer(*self.NOT_ON_CARDS).with_credits()
 
+    def with_snippets(self):
+        """What a search result prints: a card, and the rendered text its snippet is cut from."""
+        return self.defer(*(name for name in self.NOT_ON_CARDS if name != "body_html")).with_credits()
+
     def with_credits(self):
         """Every field, with the authors in order and the tags fetched for all the rows at once."""
         return self.prefetch_related(

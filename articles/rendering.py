@@ -42,6 +42,10 @@ def _citation_rule(state, silent):
     return True
 
 
+# How a citation mark starts in the rendered text (search snippets leave the marks out).
+CITATION_OPEN = '<sup class="citation">'
+
+
 def _render_citation(self, tokens, idx, options, env):
     numbers, seen = env.get("citation_numbers", {}), env.setdefault("citation_seen", Counter())
     if any(key not in numbers for key, _ in tokens[idx].meta["items"]):
@@ -58,7 +62,7 @@ def _render_citation(self, tokens, idx, options, env):
         if locator:
             link += format_html('<span class="citation__locator">({})</span>', locator)
         links.append(link)
-    return '<sup class="citation">' + ",".join(links) + "</sup>"
+    return CITATION_OPEN + ",".join(links) + "</sup>"
 
 
 _markdown = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(["table", "strikethrough"])

@@ -24,6 +24,8 @@ from django.utils.safestring import mark_safe
 from references.identifiers import normalise_doi, normalise_pmid
 from references.models import Reference
 
+from .rendering import CITATION_OPEN
+
 CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -165,9 +167,7 @@ def hits(rows, query):
     rows = [(row["result_kind"], row["result_pk"], row["rank"]) for row in rows]
     article_ids = [pk for kind, pk, _ in rows if kind == ARTICLE]
     reference_ids = [pk for kind, pk, _ in rows if kind != ARTICLE]
-    # The snippet comes from the rendered text; the Markdown source and the search fields stay behind.
-    articles = Article.objects.with_credits().defer("body", "search_text", "search_vector", "review_note")
-    articles = articles.in_bulk(article_ids) if article_ids else {}
+    articles = Article.objects.with_snippets().in_bulk(article_ids) if article_ids else {}
     references = Reference.objects.in_bulk(reference_ids) if reference_ids else {}
     terms = words(query)
     found = []
@@ -186,9 +186,9 @@ def hits(rows, query):
 # Keeps no tag at all, only their text: an HTML parser in Rust, four times as fast as
 # Django's strip_tags on a long piece, which a page of results would run twenty times.
 _text_only = nh3.Cleaner(tags=set())
-# A citation as rendering.py writes it, with the space before it: its "Reference 3"
-# read out of context is noise in a snippet.
-_CITATION_MARK = re.compile(r'\s*<sup class="citation">.*?</sup>')
+# A citation mark, with the space before it: its "Reference 3" read out of context is
+# noise in a snippet.
+_CITATION_MARK = re.compile(r"\s*" + re.escape(CITATION_OPEN) + r".*?</sup>")
 
 
 def _plain_text(html):

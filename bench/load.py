@@ -42,9 +42,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WARM_UP_SECONDS = 5
 sys.path.insert(0, str(ROOT))
 LUA = Path(__file__).with_name("wrk_report.lua")
+WARM_UP_SECONDS = 5
 SMALL = (10, 50)  # pieces and references for the first query count
 
 
