@@ -6,7 +6,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Evidence pieces"
 
     def ready(self):
-        from . import signals  # noqa: F401 (connects the search index's receivers)
+        from . import pages, signals  # noqa: F401 (importing signals connects the search index's receivers)
         from .caching import connect_invalidation
 
         connect_invalidation()
+        pages.connect()

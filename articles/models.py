@@ -157,19 +157,23 @@ class ArticleQuerySet(models.QuerySet):
 
     def with_credits(self):
         """Every field, with the authors in order and the tags fetched for all the rows at once."""
-        return self.prefetch_related(
-            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-            "tags",
-        )
+        return self.prefetch_related(*credits_prefetches())
 
     def with_page(self):
         """What the article page prints: the text, its credits, the reviewer, and the ordered reference list."""
         return (
             self.defer("search_text", "search_vector")
-            .with_credits()
             .select_related("medical_reviewer")
-            .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("reference")))
+            .prefetch_related(*page_prefetches())
         )
+
+    # What the article page needs of the piece's own row when its stored page can be served.
+    PAGE_HEAD_FIELDS = ("title", "slug", "dek", "status", "published_at", "updated_at", "last_reviewed", "page_token")
+
+    def for_public_page(self):
+        """An article with its stored page, in one query; ``articles.pages`` fetches the rest only to render it anew."""
+        page = ("page__key", "page__head", "page__body", "page__structured_data")
+        return self.select_related("page").only(*self.PAGE_HEAD_FIELDS, *page)
 
     def review_overdue(self):
         """Pieces with no medical review on record, or none within the last year."""
@@ -184,7 +188,8 @@ class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-@reversion.register(follow=["bylines", "citations", "tagged_items"])
+# The page token is the stored page's business (articles.pages), not part of the piece's history.
+@reversion.register(follow=["bylines", "citations", "tagged_items"], exclude=["page_token"])
 class Article(models.Model):
     """An evidence piece: an article on what the research shows, with its sources.
 
@@ -274,6 +279,9 @@ class Article(models.Model):
     revision = models.PositiveIntegerField(
         default=0, editable=False, help_text="Counts saves; guards against overwrites."
     )
+    # Changes whenever anything the public page shows is saved (articles.pages); a stored page rendered
+    # under another token is out of date.
+    page_token = models.CharField(max_length=32, editable=False, blank=True)
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
     references = models.ManyToManyField(Reference, through="Citation", related_name="articles", blank=True)
     tags = TaggableManager(through=TaggedArticle, blank=True)
@@ -425,3 +433,26 @@ class Citation(models.Model):
         if len(anchors) == 1:
             return [("↑", anchors[0])]
         return [(chr(ord("a") + i) if i < 26 else str(i + 1), anchor) for i, anchor in enumerate(anchors)]
+
+
+class ArticlePage(models.Model):
+    """A piece's public page as last rendered, kept by ``articles.pages``; never edited by hand."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="page")
+    key = models.CharField(max_length=100, help_text="What the page was rendered under (see articles.pages).")
+    head = models.TextField()
+    body = models.TextField()
+    structured_data = models.TextField()
+
+    def __str__(self):
+        return f"Page of {self.article}"
+
+
+def credits_prefetches():
+    """A piece's authors in byline order, and its tags."""
+    return [Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"]
+
+
+def page_prefetches():
+    """Everything the article page prints beyond the piece's own row (and its reviewer's): credits and references."""
+    return [*credits_prefetches(), Prefetch("citations", queryset=Citation.objects.select_related("reference"))]

@@ -16,8 +16,8 @@ def ld_json(data):
     return mark_safe(text)  # noqa: S308 - the characters that could end the script are escaped above
 
 
-def _person(author, request):
-    person = {"@type": "Person", "name": author.name, "url": request.build_absolute_uri(author.get_absolute_url())}
+def _person(author, absolute):
+    person = {"@type": "Person", "name": author.name, "url": absolute(author.get_absolute_url())}
     if author.credentials:
         person["honorificSuffix"] = author.credentials
     if author.affiliation:
@@ -27,9 +27,12 @@ def _person(author, request):
     return person
 
 
-def article_ld(article, request):
-    """The article as a schema.org MedicalWebPage and Article, with its authors and every reference it cites."""
-    url = request.build_absolute_uri(article.get_absolute_url())
+def article_ld(article, absolute):
+    """The article as a schema.org MedicalWebPage and Article, with its authors and every reference it cites.
+
+    ``absolute`` turns a path into a full address (``request.build_absolute_uri``, say).
+    """
+    url = absolute(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
         "@type": ["MedicalWebPage", "Article"],
@@ -40,15 +43,15 @@ def article_ld(article, request):
         "name": article.title,
         "description": article.dek,
         "dateModified": article.updated_at.isoformat(),
-        "author": [_person(author, request) for author in article.credited_authors],
+        "author": [_person(author, absolute) for author in article.credited_authors],
         "keywords": sorted(tag.name for tag in article.tags.all()),
-        "publisher": {"@type": "Organization", "name": SITE_NAME, "url": request.build_absolute_uri("/")},
+        "publisher": {"@type": "Organization", "name": SITE_NAME, "url": absolute("/")},
         "inLanguage": "en",
-        "citation": [reference_ld(citation.reference, request) for citation in article.citations.all()],
+        "citation": [reference_ld(citation.reference, absolute) for citation in article.citations.all()],
     }
     if article.published_at:  # a staff preview of a draft has none yet
         data["datePublished"] = article.published_at.isoformat()
     if article.medical_reviewer and article.last_reviewed:
-        data["reviewedBy"] = _person(article.medical_reviewer, request)
+        data["reviewedBy"] = _person(article.medical_reviewer, absolute)
         data["lastReviewed"] = article.last_reviewed.isoformat()
     return ld_json(data)

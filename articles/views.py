@@ -10,13 +10,12 @@ from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from ldnsite.pagination import CappedCountPaginator, KeysFirstPaginator
-from references.models import Reference, Study
-from references.views import download, download_links
+from references.models import Reference
+from references.views import download
 
-from . import search
+from . import pages, search
 from .forms import ArticleFilterForm, SearchForm
 from .models import Article, Author, published_tags
-from .structured_data import article_ld
 
 HOME_ARTICLES = 6
 HOME_TAGS = 12
@@ -84,25 +83,25 @@ class TagListView(ListView):
 
 
 class ArticleDetailView(DetailView):
-    """A published piece; staff may also open drafts, pieces in review and scheduled ones, as a preview."""
+    """A published piece, from its stored page (``articles.pages``); staff may also preview the unpublished ones."""
 
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 
     def get_queryset(self):
-        articles = Article.objects.all() if self.request.user.is_staff else Article.objects.published()
-        return articles.with_page()
+        if self.request.user.is_staff:
+            return Article.objects.with_page()
+        return Article.objects.published().for_public_page()
 
     def get_context_data(self, **kwargs):
-        downloads = download_links("articles:references", slug=self.object.slug)
-        return super().get_context_data(
-            downloads=downloads,
-            studies=Study.objects.behind(self.object),
-            structured_data=article_ld(self.object, self.request),
-            # Only staff can reach an unpublished piece; ask the one public rule whether this is one.
-            preview=self.request.user.is_staff and not Article.objects.published().filter(pk=self.object.pk).exists(),
-            **kwargs,
-        )
+        if self.request.user.is_staff:
+            # Drafts, pieces in review and scheduled ones too, rendered as they stand; ask the one public rule
+            # whether this is one of those.
+            page = pages.preview_page(self.object, self.request)
+            preview = not Article.objects.published().filter(pk=self.object.pk).exists()
+        else:
+            page, preview = pages.public_page(self.object, self.request), False
+        return super().get_context_data(page=page, preview=preview, **kwargs)
 
 
 def references_download(request, slug, extension):

@@ -17,11 +17,11 @@ _CREATIVE_TYPES = {
 }
 
 
-def reference_ld(reference, request):
+def reference_ld(reference, absolute):
     work = {
         "@type": _CREATIVE_TYPES.get(reference.kind, "CreativeWork"),
         "name": reference.title,
-        "url": request.build_absolute_uri(reference.get_absolute_url()),
+        "url": absolute(reference.get_absolute_url()),
     }
     if reference.authors:
         work["author"] = [

@@ -1,0 +1,253 @@
+"""A published piece's page, rendered once and kept in the database until something on it changes.
+
+Most of an article page (the byline, the tags, the evidence at a glance, the text,
+the numbered references and the JSON-LD that lists them) takes five queries and
+most of the time a request spends. It changes only when an editor saves something
+it shows, so it is rendered on the first request after such a change, stored in
+``ArticlePage``, and served from there with the article itself: one query.
+
+Each article carries a ``page_token`` that changes (within the editor's own
+transaction) whenever anything its page shows is saved or deleted: the piece,
+its bylines, tags and citations, a tag's or author's name, a reference it cites,
+a study at a glance or one of its reports. A stored page is used only while it
+was rendered under the article's current token, the current code and templates
+(``render_version``) and the same "review overdue" notice, which changes with the
+date. The token is read in the same query as the article, before anything else
+the page is rendered from, so a page stored under a token is never older than
+that token; a page stored late, under a token already replaced, is simply
+rendered again.
+
+This works with the page cache turned off and beneath it when it is on; staff
+previews are always rendered afresh and never stored.
+"""
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.db import DatabaseError, connection, models
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from references.models import Reference, Study, StudyReport
+from references.views import download_links
+
+from .structured_data import article_ld
+
+logger = logging.getLogger(__name__)
+
+# Stands in for "https://the-host-the-reader-asked-for" in a stored page's absolute
+# addresses (JSON-LD wants them absolute; the site answers on every allowed host). A
+# reserved name (RFC 2606) that neither HTML nor JSON escaping changes.
+ORIGIN = "https://origin.invalid"
+
+
+@dataclass
+class Page:
+    head: SafeString  # the page's <meta> tags that depend on more than the article's own row
+    body: SafeString  # the <article> element
+    structured_data: SafeString  # JSON-LD, for a <script> element with the request's nonce
+
+
+def new_token():
+    return uuid.uuid4().hex
+
+
+@cache
+def render_version():
+    """A hash of what a stored page was rendered by: the apps' code and templates, Django, and settings they read.
+
+    A deploy that changes any of them makes every stored page stale, to be rendered again on its next request.
+    """
+    digest = hashlib.sha256()
+    for line in (django.__version__, settings.TIME_ZONE, settings.LANGUAGE_CODE, settings.MEDIA_URL):
+        digest.update(f"{line}\n".encode())
+    for app in ("articles", "references"):
+        root = Path(settings.BASE_DIR) / app
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".html") and "migrations" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def page_key(article):
+    """What a page stored for ``article`` must have been rendered under to be served now."""
+    return f"{article.page_token}:{render_version()}:{int(article.review_overdue)}"
+
+
+def public_page(article, request):
+    """A published ``article``'s page, as stored, or rendered and stored.
+
+    ``article`` comes from ``ArticleQuerySet.for_public_page``: the few fields the
+    page's head needs, the token and the stored page. Only when the page must be
+    rendered again is the rest fetched.
+    """
+    from .models import Article
+
+    stored = getattr(article, "page", None)
+    key = page_key(article)
+    if stored is not None and stored.key == key:
+        page = Page(mark_safe(stored.head), mark_safe(stored.body), mark_safe(stored.structured_data))  # noqa: S308
+    else:
+        # Fetched after the token was read, so at least as new as the content the token stands for.
+        page = render(Article.objects.with_page().get(pk=article.pk))
+        _store(article, key, page)
+    return _localised(page, request)
+
+
+def render(article):
+    """Render the page of ``article``, fetched with ``ArticleQuerySet.with_page``."""
+    context = {
+        "article": article,
+        "studies": Study.objects.behind(article),
+        "downloads": download_links("articles:references", slug=article.slug),
+    }
+    return Page(
+        head=render_to_string("articles/_page_head.html", context),
+        body=render_to_string("articles/_page_body.html", context),
+        structured_data=article_ld(article, lambda path: ORIGIN + path),
+    )
+
+
+def preview_page(article, request):
+    """The page as it stands, for staff: rendered every time and never stored."""
+    return _localised(render(article), request)
+
+
+def _localised(page, request):
+    origin = request.build_absolute_uri("/")[:-1]
+    return Page(page.head, page.body, mark_safe(page.structured_data.replace(ORIGIN, origin)))  # noqa: S308
+
+
+def _store(article, key, page):
+    """Keep the page. One statement, opening no transaction; two readers storing the same page at once is
+    not an error, and a database that refuses the write (read-only, locked) still lets the reader have it."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_upsert_sql(), [article.pk, key, page.head, page.body, page.structured_data])
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise  # the transaction around this request cannot go on; let it fail as it would have anyway
+        logger.warning("Could not store the rendered page of article %s", article.pk, exc_info=True)
+
+
+def _upsert_sql():
+    """INSERT … ON CONFLICT DO UPDATE, which PostgreSQL and SQLite both speak."""
+    from .models import ArticlePage
+
+    quote = connection.ops.quote_name
+    columns = ["article_id", "key", "head", "body", "structured_data"]
+    return (
+        f"INSERT INTO {quote(ArticlePage._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT ({quote('article_id')}) DO UPDATE SET "
+        + ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in columns[1:])
+    )
+
+
+# What changes a page: each receiver gives the articles whose pages show the saved or deleted object.
+
+
+def outdate(articles):
+    """Mark the stored pages of these articles (a queryset, or a list of ids) as out of date."""
+    from .models import Article
+
+    if not isinstance(articles, models.QuerySet):
+        articles = Article.objects.filter(pk__in=list(articles))
+    articles.update(page_token=new_token())
+
+
+def _articles(**lookups):
+    """The articles matching any one of ``lookups``."""
+    from .models import Article
+
+    return Article.objects.filter(models.Q(*lookups.items(), _connector=models.Q.OR))
+
+
+def _on_article(instance, **kwargs):
+    outdate([instance.pk])
+
+
+def _on_article_part(instance, **kwargs):  # a byline or citation
+    outdate([instance.article_id])
+
+
+def _on_tagging(instance, **kwargs):
+    outdate([instance.content_object_id])
+
+
+def _on_tags_changed(instance, action, reverse, pk_set, **kwargs):
+    if not reverse and action in ("post_add", "post_remove", "post_clear"):
+        outdate([instance.pk])
+    elif reverse and action in ("post_add", "post_remove"):  # from the tag's side, the articles are pk_set
+        outdate(pk_set)
+    elif reverse and action == "pre_clear":
+        _on_tag(instance)
+
+
+def _on_tag(instance, **kwargs):
+    outdate(_articles(tagged_items__tag=instance))
+
+
+def _on_author(instance, **kwargs):
+    outdate(_articles(bylines__author=instance, medical_reviewer=instance))
+
+
+def _on_reference(instance, **kwargs):
+    # Its entry in reference lists, and, where it is a study's main report, the study's year at a glance.
+    studies = StudyReport.objects.filter(reference=instance).values("study")
+    outdate(_articles(citations__reference=instance, citations__reference__study_reports__study__in=studies))
+
+
+def _on_study(instance, **kwargs):
+    outdate(_articles(citations__reference__study_reports__study=instance))
+
+
+def _on_study_report(instance, **kwargs):
+    # The articles citing its reference gain or lose the study; those behind the study may see new figures.
+    outdate(
+        _articles(
+            citations__reference=instance.reference_id,
+            citations__reference__study_reports__study=instance.study_id,
+        )
+    )
+
+
+def _unless_raw(receiver):
+    def receive(sender, raw=False, **kwargs):
+        if not raw:  # loaddata: fixtures bring their own state
+            receiver(**kwargs)
+
+    return receive
+
+
+_RECEIVERS = []
+
+
+def connect():
+    from taggit.models import Tag
+
+    from .models import Article, Author, Byline, Citation, TaggedArticle
+
+    for model, receiver in (
+        (Article, _on_article),
+        (Byline, _on_article_part),
+        (Citation, _on_article_part),
+        (TaggedArticle, _on_tagging),
+        (Tag, _on_tag),
+        (Author, _on_author),
+        (Reference, _on_reference),
+        (Study, _on_study),
+        (StudyReport, _on_study_report),
+    ):
+        receive = _unless_raw(receiver)
+        _RECEIVERS.append(receive)  # signals hold receivers weakly
+        post_save.connect(receive, sender=model, dispatch_uid=f"page-{model._meta.label}-save")
+        post_delete.connect(receive, sender=model, dispatch_uid=f"page-{model._meta.label}-delete")
+    m2m_changed.connect(_on_tags_changed, sender=Article.tags.through, dispatch_uid="page-tags-m2m")
