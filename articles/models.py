@@ -152,8 +152,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.defer(*self.NOT_ON_CARDS).with_credits()
 
     def with_snippets(self):
-        """What a search result prints: a card, and the rendered text its snippet is cut from."""
-        return self.defer(*(name for name in self.NOT_ON_CARDS if name != "body_html")).with_credits()
+        """What a search result prints: the title, linked, and a snippet cut from the summary and the text."""
+        return self.only("title", "slug", "dek", "body_html")
 
     def with_credits(self):
         """Every field, with the authors in order and the tags fetched for all the rows at once."""

@@ -217,14 +217,21 @@ def highlight(text, terms):
 
 def snippet(text, terms, length=240):
     """About ``length`` characters of ``text`` around its first match, highlighted; its start if none matches."""
-    text = re.sub(r"\s+", " ", text).strip()
     pattern = _pattern(terms)
     match = pattern.search(text) if pattern else None
+    # Only a window around the match is tidied up; doing it to the whole of twenty long pieces
+    # costs more than the rest of the results page.
+    origin = 0 if match is None else max(0, match.start() - length)
+    cut_before, cut_after = origin > 0, origin + 4 * length < len(text)
+    text = re.sub(r"\s+", " ", text[origin : origin + 4 * length]).strip()
+    match = pattern.search(text) if pattern else None
     start = 0 if match is None else max(0, match.start() - length // 3)
-    if start:
+    if start or cut_before:  # begin at a word
         start = text.find(" ", start) + 1 or start
     end = min(len(text), start + length)
     if end < len(text):
         end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
     piece = highlight(text[start:end], terms)
-    return mark_safe(("… " if start else "") + piece + (" …" if end < len(text) else ""))  # noqa: S308
+    before = "… " if start or cut_before else ""
+    after = " …" if end < len(text) or cut_after else ""
+    return mark_safe(before + piece + after)  # noqa: S308 - highlight escapes the text

@@ -115,6 +115,22 @@ def test_highlighting_escapes_the_text_and_marks_word_starts():
     assert piece.startswith("… ") and piece.endswith(" …") and "<mark>microglia</mark>" in piece
 
 
+@pytest.mark.parametrize(
+    ("text", "cut_before", "cut_after"),
+    [
+        ("Microglia matter " + "word " * 200, False, True),
+        ("word " * 200 + "the microglia", True, False),
+        ("word\n\n   " * 300 + "microglia matter " + "word\n\n   " * 300, True, True),
+        ("Short text on microglia.", False, False),
+    ],
+)
+def test_a_snippet_says_where_it_cuts_the_text(text, cut_before, cut_after):
+    piece = snippet(text, ["microglia"])
+    assert piece.startswith("… ") == cut_before and piece.endswith(" …") == cut_after
+    assert "<mark>" in piece and "  " not in piece and "\n" not in piece
+    assert 20 < len(piece) < 320
+
+
 def test_results_are_paginated(client, make_article):
     for n in range(25):
         make_article(title=f"Microglia note {n}")
