@@ -167,13 +167,9 @@ class ArticleQuerySet(models.QuerySet):
             .prefetch_related(*page_prefetches())
         )
 
-    # What the article page needs of the piece's own row when its stored page can be served.
-    PAGE_HEAD_FIELDS = ("title", "slug", "dek", "status", "published_at", "updated_at", "last_reviewed", "page_token")
-
     def for_public_page(self):
-        """An article with its stored page, in one query; ``articles.pages`` fetches the rest only to render it anew."""
-        page = ("page__key", "page__head", "page__body", "page__structured_data")
-        return self.select_related("page").only(*self.PAGE_HEAD_FIELDS, *page)
+        """An article's stored page and what says whether it is current, in one query (``articles.pages``)."""
+        return self.select_related("page").only("slug", "last_reviewed", "page_token", "page__key", "page__html")
 
     def review_overdue(self):
         """Pieces with no medical review on record, or none within the last year."""
@@ -440,9 +436,7 @@ class ArticlePage(models.Model):
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="page")
     key = models.CharField(max_length=100, help_text="What the page was rendered under (see articles.pages).")
-    head = models.TextField()
-    body = models.TextField()
-    structured_data = models.TextField()
+    html = models.TextField()
 
     def __str__(self):
         return f"Page of {self.article}"

@@ -1,39 +1,40 @@
 """A published piece's page, rendered once and kept in the database until something on it changes.
 
-Most of an article page (the byline, the tags, the evidence at a glance, the text,
-the numbered references and the JSON-LD that lists them) takes five queries and
-most of the time a request spends. It changes only when an editor saves something
-it shows, so it is rendered on the first request after such a change, stored in
-``ArticlePage``, and served from there with the article itself: one query.
+An article page (the byline, the tags, the evidence at a glance, the text, the
+numbered references and the JSON-LD that lists them) takes six queries and most
+of the time a request spends, yet changes only when an editor saves something it
+shows. So the first request after such a change renders the whole page and
+stores it in ``ArticlePage``; later requests read it with the article, in one
+query, and fill in the two things that differ from reader to reader: the host
+they asked for (in absolute addresses) and the CSP nonce.
 
 Each article carries a ``page_token`` that changes (within the editor's own
 transaction) whenever anything its page shows is saved or deleted: the piece,
 its bylines, tags and citations, a tag's or author's name, a reference it cites,
 a study at a glance or one of its reports. A stored page is used only while it
-was rendered under the article's current token, the current code and templates
-(``render_version``) and the same "review overdue" notice, which changes with the
-date. The token is read in the same query as the article, before anything else
-the page is rendered from, so a page stored under a token is never older than
-that token; a page stored late, under a token already replaced, is simply
-rendered again.
+was rendered under the article's current token, the current code, templates and
+static files (``render_version``) and the same "review overdue" notice, which
+changes with the date. The token is read in the same query as the stored page,
+before anything the page is rendered from, so a page stored under a token is
+never older than that token; one stored late, under a token already replaced, is
+simply rendered again.
 
 This works with the page cache turned off and beneath it when it is on; staff
-previews are always rendered afresh and never stored.
+previews are rendered afresh every time and never stored.
 """
 
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import django
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import DatabaseError, connection, models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
 
 from references.models import Reference, Study, StudyReport
 from references.views import download_links
@@ -42,17 +43,11 @@ from .structured_data import article_ld
 
 logger = logging.getLogger(__name__)
 
-# Stands in for "https://the-host-the-reader-asked-for" in a stored page's absolute
-# addresses (JSON-LD wants them absolute; the site answers on every allowed host). A
-# reserved name (RFC 2606) that neither HTML nor JSON escaping changes.
+# Stand-ins, in a stored page, for what each reader's request fills in. Neither HTML nor JSON
+# escaping changes them, and ORIGIN is a reserved name (RFC 2606) no real address uses.
 ORIGIN = "https://origin.invalid"
-
-
-@dataclass
-class Page:
-    head: SafeString  # the page's <meta> tags that depend on more than the article's own row
-    body: SafeString  # the <article> element
-    structured_data: SafeString  # JSON-LD, for a <script> element with the request's nonce
+NONCE = "stored-page-csp-nonce"
+TEMPLATE = "articles/article_detail.html"
 
 
 def new_token():
@@ -61,14 +56,20 @@ def new_token():
 
 @cache
 def render_version():
-    """A hash of what a stored page was rendered by: the apps' code and templates, Django, and settings they read.
-
-    A deploy that changes any of them makes every stored page stale, to be rendered again on its next request.
-    """
+    """A hash of what a stored page was rendered by: the site's code and templates, its static files'
+    names, Django, and the settings the page reads. A deploy that changes any of them makes every
+    stored page stale, to be rendered again on its next request."""
     digest = hashlib.sha256()
-    for line in (django.__version__, settings.TIME_ZONE, settings.LANGUAGE_CODE, settings.MEDIA_URL):
+    for line in (
+        django.__version__,
+        settings.TIME_ZONE,
+        settings.LANGUAGE_CODE,
+        settings.MEDIA_URL,
+        settings.STATIC_URL,
+        getattr(staticfiles_storage, "manifest_hash", ""),  # collectstatic's hashed names
+    ):
         digest.update(f"{line}\n".encode())
-    for app in ("articles", "references"):
+    for app in ("articles", "references", "ldnsite"):
         root = Path(settings.BASE_DIR) / app
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".html") and "migrations" not in path.parts:
@@ -82,56 +83,58 @@ def page_key(article):
     return f"{article.page_token}:{render_version()}:{int(article.review_overdue)}"
 
 
-def public_page(article, request):
-    """A published ``article``'s page, as stored, or rendered and stored.
+def page_context(article, request):
+    """What the article page's template needs beside the article (fetched with ``with_page``)."""
+    return {
+        "studies": Study.objects.behind(article),
+        "downloads": download_links("articles:references", slug=article.slug),
+        "structured_data": article_ld(article, request.build_absolute_uri),
+    }
 
-    ``article`` comes from ``ArticleQuerySet.for_public_page``: the few fields the
-    page's head needs, the token and the stored page. Only when the page must be
-    rendered again is the rest fetched.
+
+def public_page(article, request):
+    """The HTML of a published ``article``'s page for this reader, as stored, or rendered and stored.
+
+    ``article`` comes from ``ArticleQuerySet.for_public_page``: the token and the
+    stored page. Only when the page must be rendered again is the rest fetched.
     """
     from .models import Article
 
     stored = getattr(article, "page", None)
     key = page_key(article)
     if stored is not None and stored.key == key:
-        page = Page(mark_safe(stored.head), mark_safe(stored.body), mark_safe(stored.structured_data))  # noqa: S308
+        html = stored.html
     else:
         # Fetched after the token was read, so at least as new as the content the token stands for.
-        page = render(Article.objects.with_page().get(pk=article.pk))
-        _store(article, key, page)
-    return _localised(page, request)
-
-
-def render(article):
-    """Render the page of ``article``, fetched with ``ArticleQuerySet.with_page``."""
-    context = {
-        "article": article,
-        "studies": Study.objects.behind(article),
-        "downloads": download_links("articles:references", slug=article.slug),
-    }
-    return Page(
-        head=render_to_string("articles/_page_head.html", context),
-        body=render_to_string("articles/_page_body.html", context),
-        structured_data=article_ld(article, lambda path: ORIGIN + path),
-    )
-
-
-def preview_page(article, request):
-    """The page as it stands, for staff: rendered every time and never stored."""
-    return _localised(render(article), request)
-
-
-def _localised(page, request):
+        article = Article.objects.with_page().get(pk=article.pk)
+        anyone = _AnyReader(request)
+        html = render_to_string(
+            TEMPLATE, {"article": article, "request": anyone, "preview": False, **page_context(article, anyone)}
+        )
+        _store(article, key, html)
     origin = request.build_absolute_uri("/")[:-1]
-    return Page(page.head, page.body, mark_safe(page.structured_data.replace(ORIGIN, origin)))  # noqa: S308
+    return html.replace(ORIGIN, origin).replace(NONCE, str(request.csp_nonce))
 
 
-def _store(article, key, page):
+class _AnyReader:
+    """The request, as a stored page's templates see it: the parts that are the same for every reader
+    of the page, and stand-ins for the host and the CSP nonce."""
+
+    csp_nonce = NONCE
+
+    def __init__(self, request):
+        self.resolver_match = request.resolver_match
+
+    def build_absolute_uri(self, location):
+        return ORIGIN + location
+
+
+def _store(article, key, html):
     """Keep the page. One statement, opening no transaction; two readers storing the same page at once is
     not an error, and a database that refuses the write (read-only, locked) still lets the reader have it."""
     try:
         with connection.cursor() as cursor:
-            cursor.execute(_upsert_sql(), [article.pk, key, page.head, page.body, page.structured_data])
+            cursor.execute(_upsert_sql(), [article.pk, key, html])
     except DatabaseError:
         if connection.in_atomic_block:
             raise  # the transaction around this request cannot go on; let it fail as it would have anyway
@@ -143,7 +146,7 @@ def _upsert_sql():
     from .models import ArticlePage
 
     quote = connection.ops.quote_name
-    columns = ["article_id", "key", "head", "body", "structured_data"]
+    columns = ["article_id", "key", "html"]
     return (
         f"INSERT INTO {quote(ArticlePage._meta.db_table)} ({', '.join(map(quote, columns))}) "
         f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT ({quote('article_id')}) DO UPDATE SET "

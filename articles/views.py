@@ -4,7 +4,7 @@ Each view picks a queryset and a template; what is public is decided by
 ``Article.objects.published()``.
 """
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
@@ -85,23 +85,26 @@ class TagListView(ListView):
 class ArticleDetailView(DetailView):
     """A published piece, from its stored page (``articles.pages``); staff may also preview the unpublished ones."""
 
-    template_name = "articles/article_detail.html"
+    template_name = pages.TEMPLATE
     context_object_name = "article"
 
+    def get(self, request, *args, **kwargs):
+        if request.user.is_staff:
+            return super().get(request, *args, **kwargs)
+        article = get_object_or_404(Article.objects.published().for_public_page(), slug=kwargs["slug"])
+        return HttpResponse(pages.public_page(article, request))
+
     def get_queryset(self):
-        if self.request.user.is_staff:
-            return Article.objects.with_page()
-        return Article.objects.published().for_public_page()
+        # Staff only: drafts, pieces in review and scheduled ones too, rendered as they stand, never stored.
+        return Article.objects.with_page()
 
     def get_context_data(self, **kwargs):
-        if self.request.user.is_staff:
-            # Drafts, pieces in review and scheduled ones too, rendered as they stand; ask the one public rule
-            # whether this is one of those.
-            page = pages.preview_page(self.object, self.request)
-            preview = not Article.objects.published().filter(pk=self.object.pk).exists()
-        else:
-            page, preview = pages.public_page(self.object, self.request), False
-        return super().get_context_data(page=page, preview=preview, **kwargs)
+        return super().get_context_data(
+            **pages.page_context(self.object, self.request),
+            # Ask the one public rule whether this is a piece readers cannot see yet.
+            preview=not Article.objects.published().filter(pk=self.object.pk).exists(),
+            **kwargs,
+        )
 
 
 def references_download(request, slug, extension):

@@ -188,7 +188,7 @@ def test_a_page_stored_under_an_old_token_is_not_served(client, piece):
     stale = ArticlePage.objects.get(article=article)
     article.title = "Retitled while a reader was rendering"
     article.save()
-    ArticlePage.objects.filter(pk=stale.pk).update(key=stale.key, body=stale.body)  # the late store
+    ArticlePage.objects.filter(pk=stale.pk).update(key=stale.key, html=stale.html)  # the late store
     assert "Retitled while a reader was rendering" in page(client, article)
 
 
@@ -199,7 +199,7 @@ def test_absolute_addresses_follow_the_host_the_reader_asked_for(client, piece):
     data = json.loads(re.search(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S).group(1))
     assert data["url"] == f"http://localhost:8000{article.get_absolute_url()}"
     assert data["citation"][0]["url"].startswith("http://localhost:8000/")
-    assert pages.ORIGIN not in html
+    assert pages.ORIGIN not in html and pages.NONCE not in html
 
 
 def test_staff_previews_are_rendered_as_they_stand_and_never_stored(client, make_article):
@@ -227,7 +227,18 @@ def test_the_token_is_not_part_of_a_pieces_history(piece):
 @pytest.mark.django_db(transaction=True)
 def test_a_page_that_cannot_be_stored_is_still_served(client, make_article, monkeypatch, caplog):
     article = make_article(title="Served anyway")
-    monkeypatch.setattr(pages, "_upsert_sql", lambda: "INSERT INTO no_such_table VALUES (%s, %s, %s, %s, %s)")
+    monkeypatch.setattr(pages, "_upsert_sql", lambda: "INSERT INTO no_such_table VALUES (%s, %s, %s)")
     with caplog.at_level(logging.WARNING, logger="articles.pages"):
         assert "Served anyway" in page(client, article)
     assert "Could not store the rendered page" in caplog.text
+
+
+def test_a_stored_page_carries_each_readers_own_nonce(client, piece):
+    article, _, _ = piece
+    nonces = []
+    for _ in range(2):  # rendered, then stored
+        response = client.get(article.get_absolute_url())
+        nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+        assert f'<script type="application/ld+json" nonce="{nonce}">' in response.content.decode()
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
