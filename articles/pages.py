@@ -34,6 +34,7 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import DatabaseError, connection, models
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import Http404
 from django.template.loader import render_to_string
 
 from references.models import Reference, Study, StudyReport
@@ -106,7 +107,9 @@ def public_page(article, request):
         html = stored.html
     else:
         # Fetched after the token was read, so at least as new as the content the token stands for.
-        article = Article.objects.with_page().get(pk=article.pk)
+        article = Article.objects.with_page().filter(pk=article.pk).first()
+        if article is None:  # deleted a moment ago
+            raise Http404("No such piece.")
         anyone = _AnyReader(request)
         html = render_to_string(
             TEMPLATE, {"article": article, "request": anyone, "preview": False, **page_context(article, anyone)}
