@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.test.utils import override_script_prefix
 from django.urls import reverse
 from django.utils import timezone
 
@@ -310,3 +311,12 @@ def test_favicon_ico_leads_to_the_site_icon(client, db):
     assert response.status_code == 301
     assert response["Location"] == "/static/favicon.svg"
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_header_links_follow_the_prefix_the_site_is_served_under(client, db, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    with override_script_prefix("/ldn/"):  # as the WSGI handler sets it from SCRIPT_NAME
+        under_a_path = client.get("/").content.decode()
+    at_the_root = client.get("/").content.decode()
+    assert 'href="/ldn/articles/"' in under_a_path and 'action="/ldn/search/"' in under_a_path
+    assert 'href="/articles/"' in at_the_root and 'action="/search/"' in at_the_root
