@@ -157,19 +157,23 @@ class ArticleQuerySet(models.QuerySet):
 
     def with_credits(self):
         """Every field, with the authors in order and the tags fetched for all the rows at once."""
-        return self.prefetch_related(*credits_prefetches())
+        return self.prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            "tags",
+        )
 
     def with_page(self):
         """What the article page prints: the text, its credits, the reviewer, and the ordered reference list."""
         return (
             self.defer("search_text", "search_vector")
+            .with_credits()
             .select_related("medical_reviewer")
-            .prefetch_related(*page_prefetches())
+            .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("reference")))
         )
 
     def for_public_page(self):
         """An article's stored page and what says whether it is current, in one query (``articles.pages``)."""
-        return self.select_related("page").only("slug", "last_reviewed", "page_token", "page__key", "page__html")
+        return self.select_related("page").only("last_reviewed", "page_token", "page__key", "page__html")
 
     def review_overdue(self):
         """Pieces with no medical review on record, or none within the last year."""
@@ -440,13 +444,3 @@ class ArticlePage(models.Model):
 
     def __str__(self):
         return f"Page of {self.article}"
-
-
-def credits_prefetches():
-    """A piece's authors in byline order, and its tags."""
-    return [Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"]
-
-
-def page_prefetches():
-    """Everything the article page prints beyond the piece's own row (and its reviewer's): credits and references."""
-    return [*credits_prefetches(), Prefetch("citations", queryset=Citation.objects.select_related("reference"))]

@@ -33,7 +33,7 @@ import django
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import DatabaseError, connection, models
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.template.loader import render_to_string
 
@@ -188,15 +188,6 @@ def _on_tagging(instance, **kwargs):
     outdate([instance.content_object_id])
 
 
-def _on_tags_changed(instance, action, reverse, pk_set, **kwargs):
-    if not reverse and action in ("post_add", "post_remove", "post_clear"):
-        outdate([instance.pk])
-    elif reverse and action in ("post_add", "post_remove"):  # from the tag's side, the articles are pk_set
-        outdate(pk_set)
-    elif reverse and action == "pre_clear":
-        _on_tag(instance)
-
-
 def _on_tag(instance, **kwargs):
     outdate(_articles(tagged_items__tag=instance))
 
@@ -233,10 +224,9 @@ def _unless_raw(receiver):
     return receive
 
 
-_RECEIVERS = []
-
-
 def connect():
+    """Connect the receivers. A piece's tags need no m2m_changed receiver: taggit adds and removes
+    them by saving and deleting TaggedArticle rows, which the receivers below see."""
     from taggit.models import Tag
 
     from .models import Article, Author, Byline, Citation, TaggedArticle
@@ -253,7 +243,5 @@ def connect():
         (StudyReport, _on_study_report),
     ):
         receive = _unless_raw(receiver)
-        _RECEIVERS.append(receive)  # signals hold receivers weakly
-        post_save.connect(receive, sender=model, dispatch_uid=f"page-{model._meta.label}-save")
-        post_delete.connect(receive, sender=model, dispatch_uid=f"page-{model._meta.label}-delete")
-    m2m_changed.connect(_on_tags_changed, sender=Article.tags.through, dispatch_uid="page-tags-m2m")
+        for signal, action in ((post_save, "save"), (post_delete, "delete")):
+            signal.connect(receive, sender=model, weak=False, dispatch_uid=f"page-{model._meta.label}-{action}")
