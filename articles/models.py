@@ -241,7 +241,8 @@ class Article(models.Model):
         help_text="What the image shows, for readers who cannot see it. Required with an image.",
     )
     lead_image_renditions = models.JSONField(default=list, editable=False, blank=True)
-    # Kept by articles.search: the tags' and authors' names, and (on PostgreSQL) the weighted vector.
+    # Kept by articles.search: the tags' and authors' names, and (on PostgreSQL) the weighted vector,
+    # stored in the row, not out of it (migration 0011: re-apply it if the column is ever recreated).
     search_text = models.TextField(editable=False, blank=True)
     search_vector = SearchVectorField(editable=False, null=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)

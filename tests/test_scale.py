@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
+from articles import search
 from articles.generating import PREFIX
 from articles.models import Article, Author, Byline, Citation
 from ldnsite.pagination import KeysFirstPaginator
@@ -78,6 +79,35 @@ def test_generate_content_writes_what_a_grown_site_holds(db):
     # Some works are cited far more often than others, as in a real library.
     most = max(Reference.objects.all(), key=lambda reference: reference.citations.count())
     assert most.citations.count() >= 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="search vectors are kept on PostgreSQL")
+def test_generated_search_vectors_are_the_ones_saving_writes(db):
+    # The generator writes each row once, with its vector; the vector must be the one
+    # indexing a saved piece or reference would write, or search would rank them apart.
+    generate(12, 40)
+    written = (
+        dict(Article.objects.values_list("pk", "search_vector")),
+        dict(Reference.objects.values_list("pk", "search_vector")),
+    )
+    assert all(written[0].values()) and all(written[1].values())
+    search.index_articles(Article.objects.all())
+    search.index_references(Reference.objects.all())
+    assert written == (
+        dict(Article.objects.values_list("pk", "search_vector")),
+        dict(Reference.objects.values_list("pk", "search_vector")),
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage setting")
+def test_article_search_vectors_are_kept_in_the_row(db):
+    # Out of the row (TOAST), a broad search fetched each matching piece's vector twice.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'articles_article'::regclass"
+            " AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone() == ("m",)
 
 
 def test_the_same_seed_gives_the_same_content(db):
