@@ -241,12 +241,14 @@ def generate_content(articles, references, seed=1, jobs=1, progress=None):
     for start in range(0, references, BATCH * 5):
         numbers = range(first_reference + start, first_reference + min(references, start + BATCH * 5))
         batch = reference_generating.format_references(reference_generating.build_references(rng, numbers), jobs)
+        # Each row is written once, with its vector: indexing after the insert would write
+        # every row a second time, leaving the table twice its size on disk.
+        search.set_vectors(batch)
         with transaction.atomic():
             Reference.objects.bulk_create(batch, batch_size=BATCH)
             made.studies += reference_generating.attach_studies(
                 rng, batch, STUDY_SHARE, first_number=Study.objects.count() + 1
             )
-        search.index_references(Reference.objects.filter(pk__in=[reference.pk for reference in batch]))
         library.extend(batch)
         advance(len(batch))
     made.references = len(library)
@@ -271,12 +273,9 @@ def generate_content(articles, references, seed=1, jobs=1, progress=None):
         for draft, rendered in zip(drafts, _render_all([d.article.body for d in drafts], jobs), strict=True):
             draft.article.body_html = rendered.html
             draft.cited_keys, draft.times_cited = rendered.cited_keys, rendered.times_cited
+        search.set_vectors([draft.article for draft in drafts])
         with transaction.atomic():
             made.citations += _write_articles(rng, drafts, reviewers)
-        if search.full_text():
-            Article.objects.filter(pk__in=[d.article.pk for d in drafts]).update(
-                search_vector=search._vector(search.ARTICLE_FIELDS)
-            )
         made.articles += len(drafts)
         made.published += sum(d.article.status == Article.Status.PUBLISHED for d in drafts)
         advance(len(drafts))

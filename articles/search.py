@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from html import unescape
 
 import nh3
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -49,6 +50,17 @@ def _vector(fields):
     return total
 
 
+def _vector_of(fields, instance):
+    """The vector ``_vector(fields)`` gives, from an unsaved ``instance``'s values, for a bulk insert.
+
+    Written as one piece of SQL: as composed expressions, Django takes over a
+    millisecond a row to compile them, which was a third of a large generation.
+    """
+    sql = " || ".join(["setweight(to_tsvector(%s::regconfig, %s), %s)"] * len(fields))
+    params = [value for name, weight in fields.items() for value in (CONFIG, getattr(instance, name) or "", weight)]
+    return RawSQL(sql, params, output_field=SearchVectorField())
+
+
 def index_articles(articles):
     """Bring the search fields of these articles (a queryset) up to date: tags and authors, then the vector."""
     from .models import Article, Byline
@@ -70,6 +82,19 @@ def index_articles(articles):
 def index_references(references):
     if full_text():
         references.update(search_vector=_vector(REFERENCE_FIELDS))
+
+
+def set_vectors(instances):
+    """Give unsaved articles or references their search vector before a bulk insert (on PostgreSQL).
+
+    An article's ``search_text`` (its tags' and authors' names) must be set already.
+    """
+    from .models import Article
+
+    if full_text():
+        for instance in instances:
+            fields = ARTICLE_FIELDS if isinstance(instance, Article) else REFERENCE_FIELDS
+            instance.search_vector = _vector_of(fields, instance)
 
 
 def words(query):
