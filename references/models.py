@@ -119,6 +119,8 @@ class Reference(models.Model):
         indexes = [
             models.Index(fields=["year", "key"], name="reference_year_key"),
             models.Index(fields=["kind", "year"], name="reference_kind_year"),
+            # The sitemap index's size and latest change of the library, from the index alone.
+            models.Index(fields=["updated_at"], name="reference_updated_at"),
         ]
 
     def __str__(self):
