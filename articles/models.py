@@ -131,13 +131,14 @@ class ArticleQuerySet(models.QuerySet):
     # What a list of cards never prints: the text, its search fields and the reviewer's notes.
     NOT_ON_CARDS = ("body", "body_html", "search_text", "search_vector", "review_note")
 
-    def published(self):
-        """Pieces the public may see: published, and not scheduled for later; newest first.
+    def published(self, at=None):
+        """Pieces the public may see (at the moment ``at``, by default now): published, and not
+        scheduled for later; newest first.
 
         The order is the one the ``article_public_order`` index keeps (published pieces always
         have a date, so the model's "undated last" rule has nothing to do here).
         """
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now()).order_by(
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now()).order_by(
             "-published_at", "-id"
         )
 
@@ -170,10 +171,6 @@ class ArticleQuerySet(models.QuerySet):
             .select_related("medical_reviewer")
             .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("reference")))
         )
-
-    def for_public_page(self):
-        """An article's stored page and what says whether it is current, in one query (``articles.pages``)."""
-        return self.select_related("page").only("last_reviewed", "page_token", "page__key", "page__html")
 
     def review_overdue(self):
         """Pieces with no medical review on record, or none within the last year."""

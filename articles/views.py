@@ -91,8 +91,7 @@ class ArticleDetailView(DetailView):
     def get(self, request, *args, **kwargs):
         if request.user.is_staff:
             return super().get(request, *args, **kwargs)
-        article = get_object_or_404(Article.objects.published().for_public_page(), slug=kwargs["slug"])
-        return HttpResponse(pages.public_page(article, request))
+        return HttpResponse(pages.public_page(kwargs["slug"], request))
 
     def get_queryset(self):
         # Staff only: drafts, pieces in review and scheduled ones too, rendered as they stand, never stored.

@@ -11,6 +11,7 @@ import re
 import pytest
 import reversion
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,7 +19,7 @@ from reversion.models import Version
 from taggit.models import Tag
 
 from articles import pages
-from articles.models import Article, ArticlePage, Byline
+from articles.models import Article, ArticlePage, ArticleQuerySet, Byline
 from references.models import StudyReport
 
 
@@ -242,3 +243,51 @@ def test_a_stored_page_carries_each_readers_own_nonce(client, piece):
         assert f'<script type="application/ld+json" nonce="{nonce}">' in response.content.decode()
         nonces.append(nonce)
     assert nonces[0] != nonces[1]
+
+
+def test_a_scheduled_piece_appears_at_its_time_with_its_page_stored_before(client, piece, monkeypatch):
+    # The lookup's SQL is compiled once per process; the moment the public rule judges by is each request's own.
+    article, _, _ = piece
+    page(client, article)  # stored
+    due = timezone.now() + datetime.timedelta(days=2)
+    Article.objects.filter(pk=article.pk).update(published_at=due)
+    assert client.get(article.get_absolute_url()).status_code == 404
+    monkeypatch.setattr(timezone, "now", lambda: due + datetime.timedelta(minutes=1))
+    assert "Naltrexone at low doses" in page(client, article)
+
+
+def test_another_pieces_slug_or_an_unknown_one_is_not_this_page(client, piece, make_article):
+    article, _, _ = piece
+    other = make_article(title="Another piece", slug="another-piece")
+    page(client, article)
+    assert "Another piece" in page(client, other) and "Naltrexone at low doses" not in page(client, other)
+    assert client.get("/articles/no-such-piece/").status_code == 404
+
+
+def test_a_piece_deleted_between_the_lookup_and_the_rendering_is_a_404(client, piece, monkeypatch):
+    article, _, _ = piece
+    lookup = pages._lookup
+
+    def then_deleted(slug):
+        row = lookup(slug)
+        Article.objects.filter(slug=slug).delete()
+        return row
+
+    monkeypatch.setattr(pages, "_lookup", then_deleted)
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+@pytest.fixture
+def fresh_statement():
+    pages._lookup_statement.cache_clear()
+    yield
+    pages._lookup_statement.cache_clear()
+
+
+def test_the_lookup_refuses_a_public_rule_it_cannot_bind(fresh_statement, db, monkeypatch):
+    # Were published() to stop judging by the moment it is given, the compiled lookup would
+    # judge every request by its stand-in; it says so instead.
+    rule = ArticleQuerySet.published
+    monkeypatch.setattr(ArticleQuerySet, "published", lambda self, at=None: rule(self))
+    with pytest.raises(ImproperlyConfigured, match="slug and moment"):
+        pages._lookup("naltrexone-at-low-doses")
