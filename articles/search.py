@@ -54,7 +54,7 @@ def _vector_of(fields, instance):
     """The vector ``_vector(fields)`` gives, from an unsaved ``instance``'s values, for a bulk insert.
 
     Written as one piece of SQL: as composed expressions, Django takes over a
-    millisecond a row to compile them, which was a third of a large generation.
+    millisecond a row to compile them, over a minute of a 10,000-piece generation.
     """
     sql = " || ".join(["setweight(to_tsvector(%s::regconfig, %s), %s)"] * len(fields))
     params = [value for name, weight in fields.items() for value in (CONFIG, getattr(instance, name) or "", weight)]
