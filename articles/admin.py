@@ -1,21 +1,30 @@
-"""Where editors write evidence pieces and credit their authors."""
+"""Where editors write evidence pieces and credit their authors; every door asks ``articles.workflow``."""
+
+import copy
 
 import reversion
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from reversion_compare.admin import CompareVersionAdmin
+from reversion_compare.helpers import html_diff
+from taggit.admin import TagAdmin as TaggitTagAdmin
+from taggit.models import Tag
 
+from ldnsite.admin_rules import RuleCheckedAdminMixin, SharedMaterialAdminMixin, titled
+from ldnsite.roles import is_editor
 from references.widgets import NamedAutocompleteMixin
 
 from . import workflow
 from .editing import GuardedModelForm, links_default_to_https
-from .models import Article, Author, Byline, Citation
+from .models import Article, Author, Byline, Citation, TaggedArticle
 
 
 class ArticleAdminForm(GuardedModelForm):
-    """The piece's form; what the signed-in user may change is checked by articles.workflow."""
+    """The piece's form; the change it makes is checked by articles.workflow against the piece as it
+    stands (``before``), which on a restore is not the version being restored."""
 
     approve_review = forms.BooleanField(
         required=False,
@@ -23,6 +32,7 @@ class ArticleAdminForm(GuardedModelForm):
         help_text="As its medical reviewer: you are named as the reviewer, with today's date.",
     )
     user = None  # set by ArticleAdmin.get_form
+    before = None  # the piece as it stands, None for a new (or recovered) one; set by ArticleAdmin.get_form
 
     class Meta:
         model = Article
@@ -32,19 +42,26 @@ class ArticleAdminForm(GuardedModelForm):
         super().__init__(*args, **kwargs)
         if self.user is not None and "status" in self.fields:
             # Offer only the statuses this user may choose; clean() refuses the others all the same.
-            current = self.instance.status if self.instance.pk else None
+            current = self.before.status if self.before else None
             allowed = workflow.statuses_for(self.user, current) | {current}
             self.fields["status"].choices = [(v, label) for v, label in self.fields["status"].choices if v in allowed]
 
     def clean(self):
         cleaned = super().clean()
-        before = Article.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
-        after = Article(
-            status=cleaned.get("status", before.status if before else Article.Status.DRAFT),
-            published_at=cleaned.get("published_at", before.published_at if before else None),
-            review_note=cleaned.get("review_note", before.review_note if before else ""),
-        )
-        for field, message in workflow.check_change(self.user, before, after, cleaned.get("approve_review")).items():
+        if not workflow.is_editor(self.user):
+            # What only editors set keeps its value as the piece stands, whatever a restored version had.
+            for name in workflow.EDITOR_FIELDS:
+                field = Article._meta.get_field(name)
+                if name not in self.fields:
+                    kept = getattr(self.before, field.attname) if self.before else field.get_default()
+                    setattr(self.instance, field.attname, kept)
+        after = copy.copy(self.instance)
+        for name in ("status", "published_at", "review_note"):
+            if name in self.fields:
+                standing = getattr(self.before, name) if self.before else Article._meta.get_field(name).get_default()
+                setattr(after, name, cleaned.get(name, standing))
+        problems = workflow.check_change(self.user, self.before, after, cleaned.get("approve_review"))
+        for field, message in problems.items():
             self.add_error(field if field in self.fields else None, message)
         return cleaned
 
@@ -100,8 +117,26 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Why a fieldset is read-only for authors and reviewers, shown above it.
+READ_ONLY_BECAUSE = {
+    "Publication": "Only editors publish, schedule or archive a piece. When it is ready, set its status to "
+    "“In review”: a medical reviewer checks it, then an editor publishes it.",
+    "Medical review": "The reviewer and the review date are recorded when a medical reviewer approves the piece.",
+}
+
+
+def kept_tag_names(version):
+    """The tags a kept version of a piece had, by name: its revision keeps the piece's tag links."""
+    links = version.revision.version_set.get_for_model(TaggedArticle)
+    ids = [
+        link.field_dict["tag_id"] for link in links if str(link.field_dict["content_object_id"]) == version.object_id
+    ]
+    names = dict(Tag.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return sorted(names.get(tag_id, "(a tag since deleted)") for tag_id in ids)
+
+
 @admin.register(Article)
-class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
+class ArticleAdmin(RuleCheckedAdminMixin, NamedAutocompleteMixin, CompareVersionAdmin):
     """Pieces, with every saved version kept (History: compare, restore; Recover deleted articles)."""
 
     form = ArticleAdminForm
@@ -122,17 +157,26 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
     ]
     save_on_top = True
     actions = ["publish_selected", "unpublish_selected"]
+    # Shown as the tag list (compare); the rest is derived from what is shown, or changes on every save.
+    compare_exclude = ["tags", "tagged_items", "body_html", "search_text", "search_vector", "revision", "updated_at"]
 
-    # The roles (articles.workflow), enforced here on the server, not only by hiding buttons.
+    # The roles (articles.workflow), asked at every door (ldnsite.admin_rules), not only by hiding buttons.
+
+    def view_refusal(self, request, obj):
+        return super().view_refusal(request, obj) or workflow.view_refusal(request.user, obj)
+
+    def change_refusal(self, request, obj):
+        return super().change_refusal(request, obj) or workflow.change_refusal(request.user, obj)
+
+    def recover_refusal(self, request, restored):
+        return super().recover_refusal(request, restored) or workflow.recover_refusal(request.user, restored)
 
     def get_queryset(self, request):
-        articles = super().get_queryset(request).with_credits()
-        if workflow.is_editor(request.user) or workflow.is_reviewer(request.user):
-            return articles
-        return articles.filter(created_by=request.user)  # authors see their own pieces
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or workflow.can_edit(request.user, obj))
+        rule = workflow.visible_to(request.user)
+        if standing := self.object_as_it_stands(request):
+            # Checked at the door: a restore works on that piece, whatever the restored version's status.
+            rule |= Q(pk=standing.pk)
+        return super().get_queryset(request).with_credits().filter(rule)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and workflow.is_editor(request.user)
@@ -143,12 +187,20 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = ["created_at", "updated_at"]
         if not workflow.is_editor(request.user):
-            readonly += ["published_at", "medical_reviewer", "last_reviewed"]
+            readonly += workflow.EDITOR_FIELDS
         return readonly
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if workflow.is_reviewer(request.user) and obj is not None and obj.status == Article.Status.IN_REVIEW:
+        standing = self.as_it_stands(request, obj) if obj is not None else None
+        reviewing = workflow.is_reviewer(request.user) and standing and standing.status == Article.Status.IN_REVIEW
+        if not workflow.is_editor(request.user):
+            # Say why these fields are read-only.
+            fieldsets = [
+                (name, {**options, "description": READ_ONLY_BECAUSE[name]} if name in READ_ONLY_BECAUSE else options)
+                for name, options in fieldsets
+            ]
+        if reviewing:
             return fieldsets
         # Only a reviewer looking at a piece in review sees the approval box.
         return [
@@ -159,7 +211,25 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         form.user = request.user
+        form.before = self.object_as_it_stands(request)
         return form
+
+    def compare(self, obj, version1, version2):
+        """The versions' differences, with the tags as a list of names (taggit's field is not one
+        django-reversion-compare can read)."""
+        diff, has_unfollowed_fields = super().compare(obj, version1, version2)
+        before, after = kept_tag_names(version1), kept_tag_names(version2)
+        if before != after:
+            field = Article._meta.get_field("tags")
+            diff.append(
+                {
+                    "field": field,
+                    "is_related": True,
+                    "follow": True,
+                    "diff": html_diff(", ".join(before), ", ".join(after)),
+                }
+            )
+        return diff, has_unfollowed_fields
 
     @admin.action(description="Publish the selected pieces now", permissions=["publish"])
     def publish_selected(self, request, queryset):
@@ -220,10 +290,15 @@ class ArticleAdmin(NamedAutocompleteMixin, CompareVersionAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(CompareVersionAdmin):
+class AuthorAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
+    """The people pieces credit; once a published piece credits one, only editors change their profile."""
+
     form = AuthorAdminForm
     list_display = ["name", "credentials", "affiliation", "article_count"]
     search_fields = ["name", "affiliation", "bio"]
+    # Explicit, because the count below groups the rows and so drops the model's own order
+    # (the reviewer autocomplete pages through this list).
+    ordering = ["name", "pk"]
     prepopulated_fields = {"slug": ["name"]}
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -233,3 +308,28 @@ class AuthorAdmin(CompareVersionAdmin):
     @admin.display(description="articles", ordering="article_count")
     def article_count(self, obj):
         return obj.article_count
+
+    def public_use(self, author):
+        credited = Article.objects.published_or_scheduled().filter(
+            Q(bylines__author=author) | Q(medical_reviewer=author)
+        )
+        pieces = titled(credited.distinct())
+        return f"credited on {pieces}" if pieces else ""
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(SharedMaterialAdminMixin, TaggitTagAdmin):
+    """Tags, as taggit keeps them; a tag a published piece carries is renamed or merged by editors only."""
+
+    def public_use(self, tag):
+        pieces = titled(Article.objects.published_or_scheduled().filter(tagged_items__tag=tag))
+        return f"on {pieces}" if pieces else ""
+
+    def merge_tags_view(self, request):
+        # taggit's merge view asks no permission of its own: merging changes every piece the tags are on.
+        if not is_editor(request.user):
+            raise PermissionDenied("Only editors merge tags: a merge changes every piece that carries them.")
+        return super().merge_tags_view(request)

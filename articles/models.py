@@ -142,6 +142,10 @@ class ArticleQuerySet(models.QuerySet):
             "-published_at", "-id"
         )
 
+    def published_or_scheduled(self):
+        """Pieces readers see now, or will see when their time comes without another edit."""
+        return self.filter(status=Article.Status.PUBLISHED)
+
     def tagged(self, tag):
         return self.filter(tagged_items__tag=tag)
 

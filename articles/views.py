@@ -13,7 +13,7 @@ from ldnsite.pagination import CappedCountPaginator, KeysFirstPaginator
 from references.models import Reference
 from references.views import download
 
-from . import pages, search
+from . import pages, search, workflow
 from .forms import ArticleFilterForm, SearchForm
 from .models import Article, Author, published_tags
 
@@ -83,19 +83,20 @@ class TagListView(ListView):
 
 
 class ArticleDetailView(DetailView):
-    """A published piece, from its stored page (``articles.pages``); staff may also preview the unpublished ones."""
+    """A published piece, from its stored page (``articles.pages``); staff may also preview the unpublished
+    pieces the editorial rule lets them see (``workflow.visible_to``), and get the public answer for the rest."""
 
     template_name = pages.TEMPLATE
     context_object_name = "article"
 
     def get(self, request, *args, **kwargs):
-        if request.user.is_staff:
+        if request.user.is_staff and self.get_queryset().filter(slug=kwargs["slug"]).exists():
             return super().get(request, *args, **kwargs)
         return HttpResponse(pages.public_page(kwargs["slug"], request))
 
     def get_queryset(self):
-        # Staff only: drafts, pieces in review and scheduled ones too, rendered as they stand, never stored.
-        return Article.objects.with_page()
+        # Drafts, pieces in review and scheduled ones too, rendered as they stand, never stored.
+        return Article.objects.filter(workflow.visible_to(self.request.user)).with_page()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -11,6 +11,7 @@ from django.views.generic import RedirectView, TemplateView
 from articles import api
 from articles.sitemaps import ArticleSitemap, AuthorSitemap, PageSitemap, TagSitemap
 from articles.views import HomeView
+from ldnsite.admin_rules import view_on_site
 from references.sitemaps import ConditionSitemap, ReferenceSitemap, StudySitemap
 
 admin.site.site_header = "LDN Evidence: editors' desk"
@@ -52,6 +53,8 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("articles.urls")),
     path("", include("references.urls")),
+    # In place of the admin's own "View on site" shortcut, which asks no permission about the object.
+    path(f"{settings.ADMIN_URL}r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path(settings.ADMIN_URL, admin.site.urls),
     # Uploaded media, on a laptop only (DEBUG): in production the proxy or object storage serves them.
     *media_urls(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),

@@ -1,8 +1,8 @@
-"""The reference library as editors manage it."""
+"""The reference library as editors manage it; what readers already see, only editors change (ldnsite.admin_rules)."""
 
+import functools
 from collections import Counter
 
-import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -13,6 +13,8 @@ from django.urls import path
 from django.utils.html import format_html
 from reversion_compare.admin import CompareVersionAdmin
 
+from ldnsite.admin_rules import SharedMaterialAdminMixin, titled
+
 from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
 from .importing import PlannedImport, apply_import, summary
@@ -21,8 +23,11 @@ from .widgets import NamedAutocompleteMixin
 
 
 @admin.register(Reference)
-class ReferenceAdmin(CompareVersionAdmin):
-    """References, with every saved version kept (History: compare, restore; Recover deleted references)."""
+class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
+    """References, with every saved version kept (History: compare, restore; Recover deleted references).
+
+    Authors add references and correct those no published piece uses yet; once a published piece
+    cites one, or the evidence table shows it as a study's report, only editors change it."""
 
     form = ReferenceAdminForm
     change_list_template = "admin/references/reference/change_list.html"
@@ -51,6 +56,18 @@ class ReferenceAdmin(CompareVersionAdmin):
     def pmid_link(self, obj):
         return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', obj.pmid_url, obj.pmid) if obj.pmid else "–"
 
+    def public_use(self, reference):
+        if pieces := titled(reference.articles.published_or_scheduled()):
+            return f"cited by {pieces}"
+        studies = list(Study.objects.filter(reports__reference=reference).values_list("title", flat=True)[:3])
+        if studies:
+            return f"a report of a study in the evidence table ({'; '.join(studies)})"
+        return ""
+
+    def import_refusal(self, request, pk):
+        """Why this user may not update the library's reference ``pk`` from a file, or "" (see change_refusal)."""
+        return self.change_refusal(request, Reference.objects.get(pk=pk))
+
     def get_search_results(self, request, queryset, search_term):
         """Also find a reference by a pasted doi.org or PubMed link, as the fields store them bare."""
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -69,24 +86,22 @@ class ReferenceAdmin(CompareVersionAdmin):
         """Upload a BibTeX, RIS or CSL-JSON file, see what it will create and update, then confirm."""
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
+        refusal = functools.partial(self.import_refusal, request)
         form, confirm, plans = ImportFileForm(), None, None
         if request.method == "POST" and "payload" in request.POST:
-            confirm = ImportConfirmForm(request.POST)
+            confirm = ImportConfirmForm(request.POST, refuse_update=refusal)
             if confirm.is_valid():
-                with transaction.atomic(), reversion.create_revision():
-                    reversion.set_user(request.user)
-                    counts = apply_import(confirm.plans)
+                with transaction.atomic():
+                    counts = apply_import(confirm.plans, f"Imported from {confirm.filename}", request.user)
                     for plan in confirm.plans:
                         if plan.action == PlannedImport.CREATE:
                             self.log_addition(request, plan.reference, [{"added": {}}])
                         elif plan.action == PlannedImport.UPDATE:
                             self.log_change(request, plan.reference, f"Imported from {confirm.filename}")
-                    # After the admin log calls, which set their own comment.
-                    reversion.set_comment(f"Imported from {confirm.filename}")
                 self.message_user(request, f"Imported {confirm.filename}: {summary(counts)}.", messages.SUCCESS)
                 return redirect("admin:references_reference_changelist")
         elif request.method == "POST":
-            form = ImportFileForm(request.POST, request.FILES)
+            form = ImportFileForm(request.POST, request.FILES, refuse_update=refusal)
             if form.is_valid():
                 plans, confirm = form.plans, form.confirmation()
         context = {
@@ -102,7 +117,9 @@ class ReferenceAdmin(CompareVersionAdmin):
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
+    """The conditions studies are about; each has a public page from the start, so only editors change one."""
+
     list_display = ["name", "slug", "study_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -113,6 +130,9 @@ class ConditionAdmin(admin.ModelAdmin):
     @admin.display(description="studies", ordering="study_count")
     def study_count(self, obj):
         return obj.study_count
+
+    def public_use(self, condition):
+        return f"listed on its public page ({condition.get_absolute_url()})"
 
 
 class StudyReportFormSet(forms.BaseInlineFormSet):
@@ -161,7 +181,9 @@ class StudyReportInline(NamedAutocompleteMixin, admin.StackedInline):
 
 
 @admin.register(Study)
-class StudyAdmin(admin.ModelAdmin):
+class StudyAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
+    """The studies of the evidence table; each is public from the start, so only editors change one."""
+
     list_display = ["title", "design", "dose_mg", "duration_weeks", "grade", "registry_id"]
     list_filter = ["conditions", "design", "grade"]
     search_fields = ["title", "registry_id", "reports__reference__key", "reports__reference__title"]
@@ -178,3 +200,6 @@ class StudyAdmin(admin.ModelAdmin):
         ("Safety and grade", {"fields": ["adverse_effects", "grade", "grade_reason"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def public_use(self, study):
+        return f"a row of the evidence table ({study.get_absolute_url()})"

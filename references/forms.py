@@ -8,7 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from articles.editing import GuardedModelForm, links_default_to_https
 
 from .formats import FORMATS, ReferenceFileError
-from .importing import IMPORTED_FIELDS, parse, plan_import, read_text, unused_key
+from .importing import IMPORTED_FIELDS, PlannedImport, parse, plan_import, read_text, unused_key
 from .lookup import ReferenceLookupError, look_up
 from .models import Condition, Reference, Study
 
@@ -106,12 +106,24 @@ MAX_IMPORT_BYTES = 1024 * 1024
 _IMPORT_SALT = "references.import"
 
 
-def _planned(text, filename, format_name):
-    """The import plan for a file, or a form error listing every problem found in it."""
+def _planned(text, filename, format_name, refuse_update=None):
+    """The import plan for a file, or a form error listing every problem found in it.
+
+    ``refuse_update(pk)`` says why the importing user may not update the library's reference
+    ``pk`` (see ReferenceAdmin.change_refusal), or ""; each refused update is a problem too."""
     try:
-        return plan_import(parse(text, filename, format_name or None))
+        plans = plan_import(parse(text, filename, format_name or None))
     except ReferenceFileError as error:
         raise forms.ValidationError(error.problems) from None
+    if refuse_update is not None:
+        refused = [
+            f"{plan.entry.where}: {plan.reference.key}: {refusal}"
+            for plan in plans
+            if plan.action == PlannedImport.UPDATE and (refusal := refuse_update(plan.reference.pk))
+        ]
+        if refused:
+            raise forms.ValidationError(refused)
+    return plans
 
 
 class ImportFileForm(forms.Form):
@@ -124,6 +136,10 @@ class ImportFileForm(forms.Form):
         required=False,
         choices=[("", "Tell from the file"), *((ext, fmt.label) for ext, fmt in FORMATS.items())],
     )
+
+    def __init__(self, *args, refuse_update=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refuse_update = refuse_update
 
     def clean(self):
         cleaned = super().clean()
@@ -140,7 +156,7 @@ class ImportFileForm(forms.Form):
             self.text = read_text(upload.read())
         except ReferenceFileError as error:
             raise forms.ValidationError(error.problems) from None
-        self.plans = _planned(self.text, upload.name, cleaned.get("format"))
+        self.plans = _planned(self.text, upload.name, cleaned.get("format"), self.refuse_update)
         self.filename = upload.name
         return cleaned
 
@@ -155,6 +171,10 @@ class ImportConfirmForm(forms.Form):
 
     payload = forms.CharField(widget=forms.HiddenInput)
 
+    def __init__(self, *args, refuse_update=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refuse_update = refuse_update
+
     def clean_payload(self):
         try:
             payload = signing.loads(self.cleaned_data["payload"], salt=_IMPORT_SALT, max_age=60 * 60)
@@ -163,7 +183,7 @@ class ImportConfirmForm(forms.Form):
                 "This preview has expired or was altered. Upload the file again.", code="bad_payload"
             ) from None
         self.filename = payload["filename"]
-        self.plans = _planned(payload["text"], payload["filename"], payload["format"])
+        self.plans = _planned(payload["text"], payload["filename"], payload["format"], self.refuse_update)
         return payload
 
 
@@ -177,6 +197,8 @@ class ReferenceAdminForm(GuardedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "title" not in self.fields:
+            return  # shown read-only: nothing to fill in
         self.fields["title"].required = False
         self.fields["key"].required = False
         self.fields["key"].help_text += " Leave blank to make one from the first author and year."

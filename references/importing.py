@@ -4,13 +4,15 @@
 reference, updates one already in the library (matched by DOI, then PubMed ID,
 then citation key) or changes nothing. Every entry is validated as the admin
 form would; if any entry is invalid, ``ReferenceFileError`` lists them all and
-nothing is imported. ``apply_import`` saves a plan in one transaction.
+nothing is imported. ``apply_import`` saves a plan in one transaction, keeping a version of
+each reference it saves (django-reversion), so each can be compared and restored on its own.
 """
 
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import reversion
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -149,11 +151,17 @@ def _keys_in_library(fields):
 
 
 @transaction.atomic
-def apply_import(plans):
-    """Save every planned creation and update in one transaction; return how many of each action."""
+def apply_import(plans, comment="Imported from a file", user=None):
+    """Save every planned creation and update in one transaction; return how many of each action.
+
+    Each reference gets a version of its own, not one revision for the whole file: restoring
+    one reference's version must not take the others back with it."""
     for plan in plans:
         if plan.action != PlannedImport.SKIP:
-            plan.reference.save()
+            with reversion.create_revision():
+                reversion.set_user(user)
+                reversion.set_comment(comment)
+                plan.reference.save()
     return Counter(plan.action for plan in plans)
 
 

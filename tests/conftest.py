@@ -144,6 +144,33 @@ def editorial_groups(db):
 
 
 @pytest.fixture
+def people(editorial_groups, make_author):
+    """A signed-in (user, client) per role: two Authors, a Medical reviewer linked to an author
+    profile, an Editor, and a staff account with no role at all."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    def person(name, group=None):
+        user = get_user_model().objects.create_user(name, f"{name}@example.org", "pw", is_staff=True)
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        client = Client()
+        client.force_login(user)
+        return user, client
+
+    roles = {
+        "author": person("amy", "Authors"),
+        "other_author": person("otto", "Authors"),
+        "reviewer": person("rita", "Medical reviewers"),
+        "editor": person("ed", "Editors"),
+        "staff": person("sam"),
+    }
+    make_author(name="Rita Reviewer", slug="rita", credentials="MD", user=roles["reviewer"][0])
+    return roles
+
+
+@pytest.fixture
 def demo(db):
     call_command("load_demo", stdout=io.StringIO())
 

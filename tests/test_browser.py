@@ -249,3 +249,59 @@ def test_a_piece_goes_from_author_to_reviewer_to_editor_to_readers(browser, site
     shoot(reader, "desktop", "workflow-published")
     for page in (amy, rita, ed, reader):
         assert [p for p in page.problems if not p.startswith("404 ")] == []
+
+
+def test_an_author_is_refused_at_the_history_and_recover_doors_of_someone_elses_piece(browser, site, editorial_groups):
+    import reversion
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from playwright.sync_api import expect
+    from reversion.models import Version
+
+    from articles.models import Article
+
+    users = {}
+    for name, group in [("amy", "Authors"), ("otto", "Authors")]:
+        users[name] = get_user_model().objects.create_user(
+            name, f"{name}@example.org", f"{name}-pass-2026", is_staff=True
+        )
+        users[name].groups.add(Group.objects.get(name=group))
+    pieces = {}
+    for slug, title in [("ottos-draft", "Otto's draft on dosing"), ("ottos-deleted", "Otto's withdrawn piece")]:
+        with reversion.create_revision():
+            reversion.set_user(users["otto"])
+            pieces[slug] = Article.objects.create(
+                title=title, slug=slug, dek="A piece by Otto.", body="Take 4.5 mg.", created_by=users["otto"]
+            )
+    pieces["ottos-deleted"].delete()
+    deleted = Version.objects.get_deleted(Article).get()
+    draft_version = Version.objects.get_for_object(pieces["ottos-draft"]).get()
+
+    amy = sign_in(browser, site + "/admin/", "amy", "amy-pass-2026")
+    for door in (
+        f"/admin/articles/article/{pieces['ottos-draft'].pk}/history/",
+        f"/admin/articles/article/{pieces['ottos-draft'].pk}/history/{draft_version.pk}/",
+        f"/admin/articles/article/recover/{deleted.pk}/",
+    ):
+        response = amy.goto(site + door)
+        assert response.status == 403, door
+        expect(amy.locator("h1")).to_have_text("You are not allowed to do this")
+        expect(amy.locator("body")).not_to_contain_text("Take 4.5 mg")
+    expect(amy.locator(".refusal")).to_contain_text("Only editors can bring back someone else’s deleted piece.")
+    shoot(amy, "desktop", "refused-recover")
+    amy.goto(site + f"/admin/articles/article/{pieces['ottos-draft'].pk}/history/")
+    expect(amy.locator(".refusal")).to_contain_text("Authors see the pieces they started")
+    shoot(amy, "desktop", "refused-history")
+
+    # The recover list offers her nothing of Otto's.
+    amy.goto(site + "/admin/articles/article/recover/")
+    expect(amy.locator("#content")).not_to_contain_text("Otto's withdrawn piece")
+
+    # A reference the published demo piece cites is hers to read, not to change, and the page says why.
+    from references.models import Reference
+
+    amy.goto(site + f"/admin/references/reference/{Reference.objects.get(key='younger2009').pk}/change/")
+    expect(amy.locator(".messagelist")).to_contain_text("only editors can change it")
+    expect(amy.locator("input[name=title]")).to_have_count(0)
+    shoot(amy, "desktop", "reference-read-only")
+    assert [p for p in amy.problems if not p.startswith("403 ")] == []

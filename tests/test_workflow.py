@@ -15,8 +15,13 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def staff_client(client, db):
-    client.force_login(get_user_model().objects.create_user("staffer", "s@example.org", "pw", is_staff=True))
+def staff_client(client, editorial_groups):
+    """An editor: previews follow the role (a staff account with none previews nothing, see test_trust)."""
+    from django.contrib.auth.models import Group
+
+    editor = get_user_model().objects.create_user("staffer", "s@example.org", "pw", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
     return client
 
 

@@ -40,4 +40,5 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Dry run, nothing saved. Would have: {summary(Counter(p.action for p in plans))}.")
             return
-        self.stdout.write(self.style.SUCCESS(f"Imported {file}: {summary(apply_import(plans))}."))
+        counts = apply_import(plans, f"Imported from {file} (import_references)")
+        self.stdout.write(self.style.SUCCESS(f"Imported {file}: {summary(counts)}."))
