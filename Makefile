@@ -17,6 +17,7 @@ TEST_TOOLS := $(if $(shell command -v npm),$(AXE))
 
 run: $(VENV)/.installed
 	$(LOCAL) $(BIN)/python manage.py migrate --noinput
+	$(LOCAL) $(BIN)/python manage.py createcachetable
 	$(LOCAL) $(BIN)/python manage.py load_demo
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)/  (editors: http://$(HOST):$(PORT)/admin/)"
@@ -29,6 +30,8 @@ serve: $(VENV)/.installed
 	$(BIN)/python manage.py check --deploy --fail-level ERROR
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py purge_pages
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
 test: $(VENV)/.installed $(TEST_TOOLS)

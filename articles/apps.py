@@ -6,8 +6,6 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Evidence pieces"
 
     def ready(self):
-        from . import pages, signals  # noqa: F401 (importing signals connects the search index's receivers)
-        from .caching import connect_invalidation
+        from . import signals
 
-        connect_invalidation()
-        pages.connect()
+        signals.connect()  # the search index and the page cache follow every change (articles.dependencies)

@@ -22,10 +22,11 @@ from django.db import connections, transaction
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from ldnsite import page_cache
 from references import generating as reference_generating
 from references.models import Reference, Study
 
-from . import caching, search
+from . import search
 from .models import Article, Author, Byline, Citation, TaggedArticle
 from .rendering import render_article_body, render_markdown
 
@@ -281,7 +282,7 @@ def generate_content(articles, references, seed=1, jobs=1, progress=None):
         advance(len(drafts))
 
     _analyze()
-    caching.content_changed()
+    page_cache.purge_everything()  # written in bulk, past the models' saves
     return made
 
 

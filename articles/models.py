@@ -189,8 +189,7 @@ class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-# The page token is the stored page's business (articles.pages), not part of the piece's history.
-@reversion.register(follow=["bylines", "citations", "tagged_items"], exclude=["page_token"])
+@reversion.register(follow=["bylines", "citations", "tagged_items"])
 class Article(models.Model):
     """An evidence piece: an article on what the research shows, with its sources.
 
@@ -281,9 +280,6 @@ class Article(models.Model):
     revision = models.PositiveIntegerField(
         default=0, editable=False, help_text="Counts saves; guards against overwrites."
     )
-    # Changes whenever anything the public page shows is saved (articles.pages); a stored page rendered
-    # under another token is out of date.
-    page_token = models.CharField(max_length=32, editable=False, blank=True)
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
     references = models.ManyToManyField(Reference, through="Citation", related_name="articles", blank=True)
     tags = TaggableManager(through=TaggedArticle, blank=True)
@@ -435,14 +431,3 @@ class Citation(models.Model):
         if len(anchors) == 1:
             return [("↑", anchors[0])]
         return [(chr(ord("a") + i) if i < 26 else str(i + 1), anchor) for i, anchor in enumerate(anchors)]
-
-
-class ArticlePage(models.Model):
-    """A piece's public page as last rendered, kept by ``articles.pages``; never edited by hand."""
-
-    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="page")
-    key = models.CharField(max_length=100, help_text="What the page was rendered under (see articles.pages).")
-    html = models.TextField()
-
-    def __str__(self):
-        return f"Page of {self.article}"

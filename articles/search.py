@@ -61,17 +61,15 @@ def _vector_of(fields, instance):
     return RawSQL(sql, params, output_field=SearchVectorField())
 
 
-def index_articles(articles):
-    """Bring the search fields of these articles (a queryset) up to date: tags and authors, then the vector."""
+def index_articles(ids):
+    """Bring the search fields of the articles ``ids`` up to date: their tags' and authors' names, then the vector."""
     from .models import Article, Byline
 
-    ids = list(articles.values_list("pk", flat=True))
+    ids = set(ids)
     names = {pk: [] for pk in ids}
-    for article_id, name in Article.tags.through.objects.filter(content_object_id__in=ids).values_list(
-        "content_object_id", "tag__name"
-    ):
-        names[article_id].append(name)
-    for article_id, name in Byline.objects.filter(article_id__in=ids).values_list("article_id", "author__name"):
+    tags = Article.tags.through.objects.filter(content_object_id__in=ids).values_list("content_object_id", "tag__name")
+    authors = Byline.objects.filter(article_id__in=ids).values_list("article_id", "author__name")
+    for article_id, name in tags.order_by().union(authors.order_by(), all=True):
         names[article_id].append(name)
     for pk, words in names.items():
         Article.objects.filter(pk=pk).update(search_text=" ".join(sorted(words)))

@@ -1,45 +1,70 @@
-"""Keep the search index in step with what editors change (the one cross-cutting side effect kept in signals).
+"""The one place the site's receivers are connected: each change to what readers see goes through
+``articles.dependencies`` to the search index, in the same transaction, and to the page cache (and
+any front cache), once the transaction commits.
 
-A piece's vector covers its tags and its authors' names, which are saved after
-the piece itself (inline rows, ``tags.set``), so those changes re-index too.
+Raw saves are changes too: django-reversion restores a version by saving the rows it kept raw.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from references.models import Reference
+from ldnsite import page_cache
+from references.models import Reference, Study
 
-from .models import Article, Author, Byline
-from .search import index_articles, index_references
-
-
-@receiver(post_save, sender=Article)
-def index_saved_article(sender, instance, raw=False, **kwargs):
-    if not raw:
-        index_articles(Article.objects.filter(pk=instance.pk))
+from . import search
+from .dependencies import CHANGES, study_conditions_changed
 
 
-@receiver(m2m_changed, sender=Article.tags.through)
-def index_retagged_article(sender, instance, action, reverse=False, pk_set=None, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear"):
-        # From the tag's side (reverse), the articles are the pk_set.
-        articles = Article.objects.filter(pk__in=pk_set or []) if reverse else Article.objects.filter(pk=instance.pk)
-        index_articles(articles)
+def _reindex(depends, row):
+    if pieces := depends.pieces_indexed(row):
+        search.index_articles(pieces)
+    if references := depends.references_indexed(row):
+        search.index_references(Reference.objects.filter(pk__in=references))
 
 
-@receiver([post_save, post_delete], sender=Byline)
-def index_credited_article(sender, instance, raw=False, **kwargs):
-    if not raw:
-        index_articles(Article.objects.filter(pk=instance.article_id))
+def _before_save(sender, instance, **kwargs):
+    """Read where a row that can move was linked before this save (a byline's author, say)."""
+    moves = CHANGES[sender].moves
+    if instance.pk is not None:
+        instance.values_before_save = sender.objects.filter(pk=instance.pk).values(*moves).first() or {}
 
 
-@receiver(post_save, sender=Author)
-def index_renamed_authors_articles(sender, instance, raw=False, created=False, **kwargs):
-    if not raw and not created:
-        index_articles(Article.objects.filter(bylines__author=instance))
+def _saved(sender, instance, **kwargs):
+    depends = CHANGES[sender]
+    _reindex(depends, instance)
+    # Worked out once committed, from the rows as committed: a piece's reference list is rewritten
+    # after the piece is saved, in the same transaction.
+    transaction.on_commit(lambda: page_cache.purge(depends.pages(instance)))
 
 
-@receiver(post_save, sender=Reference)
-def index_saved_reference(sender, instance, raw=False, **kwargs):
-    if not raw:
-        index_references(Reference.objects.filter(pk=instance.pk))
+def _deleting(sender, instance, **kwargs):
+    # Worked out now, while the row's links still exist; dropped once the delete commits.
+    page_cache.purge_after_commit(CHANGES[sender].pages(instance))
+
+
+def _deleted(sender, instance, **kwargs):
+    _reindex(CHANGES[sender], instance)
+
+
+def _conditions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Study.conditions (its own table, changed in bulk, without row signals)."""
+    if action == "pre_clear":
+        linked = instance.studies if reverse else instance.conditions
+        pk_set = set(linked.values_list("pk", flat=True))
+    elif action not in ("post_add", "post_remove"):
+        return
+    studies, conditions = (pk_set, {instance.pk}) if reverse else ({instance.pk}, pk_set)
+    page_cache.purge_after_commit(study_conditions_changed(studies, conditions))
+
+
+def connect():
+    for model, depends in CHANGES.items():
+        label = model._meta.label
+        if depends.moves:
+            pre_save.connect(_before_save, sender=model, weak=False, dispatch_uid=f"changes-{label}-before-save")
+        post_save.connect(_saved, sender=model, weak=False, dispatch_uid=f"changes-{label}-saved")
+        pre_delete.connect(_deleting, sender=model, weak=False, dispatch_uid=f"changes-{label}-deleting")
+        post_delete.connect(_deleted, sender=model, weak=False, dispatch_uid=f"changes-{label}-deleted")
+    m2m_changed.connect(
+        _conditions_changed, sender=Study.conditions.through, weak=False, dispatch_uid="changes-study-conditions"
+    )

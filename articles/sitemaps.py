@@ -30,7 +30,7 @@ class SummarisedSitemap(Sitemap):
 
     @cached_property
     def paginator(self):
-        paginator = Paginator(self._items(), self.limit)
+        paginator = Paginator(self.items(), self.limit)  # no per-language entries here (i18n is off)
         paginator.count = self.summary["count"]
         return paginator
 

@@ -4,18 +4,19 @@ Each view picks a queryset and a template; what is public is decided by
 ``Article.objects.published()``.
 """
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from ldnsite.pagination import CappedCountPaginator, KeysFirstPaginator
-from references.models import Reference
-from references.views import download
+from references.models import Reference, Study
+from references.views import download, download_links
 
-from . import pages, search, workflow
+from . import search, workflow
 from .forms import ArticleFilterForm, SearchForm
 from .models import Article, Author, published_tags
+from .structured_data import article_ld
 
 HOME_ARTICLES = 6
 HOME_TAGS = 12
@@ -83,26 +84,27 @@ class TagListView(ListView):
 
 
 class ArticleDetailView(DetailView):
-    """A published piece, from its stored page (``articles.pages``); staff may also preview the unpublished
-    pieces the editorial rule lets them see (``workflow.visible_to``), and get the public answer for the rest."""
+    """A published piece; staff may also preview the unpublished pieces the editorial rule lets them see
+    (``workflow.visible_to``), and get the public answer for the rest."""
 
-    template_name = pages.TEMPLATE
+    template_name = "articles/article_detail.html"
     context_object_name = "article"
 
-    def get(self, request, *args, **kwargs):
-        if request.user.is_staff and self.get_queryset().filter(slug=kwargs["slug"]).exists():
-            return super().get(request, *args, **kwargs)
-        return HttpResponse(pages.public_page(kwargs["slug"], request))
-
     def get_queryset(self):
-        # Drafts, pieces in review and scheduled ones too, rendered as they stand, never stored.
-        return Article.objects.filter(workflow.visible_to(self.request.user)).with_page()
+        if self.request.user.is_staff:
+            # Drafts, pieces in review and scheduled ones too, for those who may see them.
+            visible = Article.objects.filter(workflow.visible_to(self.request.user))
+            return (visible | Article.objects.published()).with_page()
+        return Article.objects.published().with_page()
 
     def get_context_data(self, **kwargs):
+        article = self.object
         return super().get_context_data(
-            **pages.page_context(self.object, self.request),
+            studies=Study.objects.behind(article),
+            downloads=download_links("articles:references", slug=article.slug),
+            structured_data=article_ld(article, self.request.build_absolute_uri),
             # Ask the one public rule whether this is a piece readers cannot see yet.
-            preview=not Article.objects.published().filter(pk=self.object.pk).exists(),
+            preview=self.request.user.is_staff and not Article.objects.published().filter(pk=article.pk).exists(),
             **kwargs,
         )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,10 +87,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ldnsite.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # ETags and 304s, for fresh and cached pages alike.
+    # ETags and 304s, for fresh and kept pages alike.
     "django.middleware.http.ConditionalGetMiddleware",
-    # Outside CSP, so that a cached page keeps the policy its JSON-LD nonce belongs to.
-    "articles.caching.PublicPageCacheMiddleware",
+    # Anonymous readers' pages, kept whole with the headers everything inside it adds (ldnsite.page_cache).
+    "ldnsite.page_cache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,7 +150,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "ldnsite" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -194,22 +194,38 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# The cache: Redis when CACHE_URL (or REDIS_URL) names one, shared by every server; otherwise
-# each process keeps its own in memory, which is right for one server and for a laptop.
-CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
+# The cache, shared by every process on every machine: the database's own (Django's database cache,
+# the default, nothing to install) or Redis (CACHE_URL=redis://…, faster). locmem:// keeps one per
+# process, which a change in one process does not reach (`check --deploy` warns); dummy:// turns it off.
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "db://"
 _cache_scheme = urlsplit(CACHE_URL).scheme
 if _cache_scheme in {"redis", "rediss"}:
-    CACHES = {"default": {"BACKEND": "ldnsite.cache.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif _cache_scheme == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ldnsite_cache",  # made by `manage.py createcachetable` (make run and make serve do it)
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "50000"))},
+        }
+    }
 elif _cache_scheme == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ldnsite"}}
 elif _cache_scheme == "dummy":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 else:
     raise ImproperlyConfigured(
-        f"CACHE_URL must start with redis://, rediss://, locmem:// or dummy://; got {CACHE_URL!r}."
+        f"CACHE_URL must start with redis://, rediss://, db://, locmem:// or dummy://; got {CACHE_URL!r}."
     )
-# How long an anonymous reader's page may be served from the cache; an editor's save clears it at once.
+# The page cache (ldnsite.page_cache): how long an anonymous reader's page may be kept, here and in a
+# front cache; a change drops the pages showing it as soon as it commits.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+PAGE_CACHE_PAGES = "articles.dependencies.describe_page"
+PAGE_CACHE_CLOCK = "articles.dependencies.next_publication"
+# Front caches (Varnish with the xkey module, see deploy/varnish/) to purge after each change, e.g.
+# http://127.0.0.1:6081/ ; and how long after to purge again, for a page that was on its way there.
+FRONT_CACHE_PURGE_URLS = env_list("FRONT_CACHE_PURGE_URLS")
+FRONT_CACHE_REPURGE_SECONDS = float(os.environ.get("FRONT_CACHE_REPURGE_SECONDS", "2"))
 
 # E-mail: error reports to ADMINS and, later, editors' notifications. Printed to the console on a laptop.
 EMAIL_BACKEND = os.environ.get(
@@ -241,12 +257,13 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
-# No inline script anywhere: the article's JSON-LD carries the request's nonce. Inline styles
-# stay allowed for the admin's widgets and the text-align of tables in article bodies.
+# No inline script anywhere (JSON-LD is a data block, which CSP does not govern), so nothing in a page
+# differs from reader to reader. Inline styles stay allowed for the admin's widgets and the
+# text-align of tables in article bodies.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF, NONCE],
+        "script-src": [SELF],
         "style-src": [SELF, UNSAFE_INLINE],
         "img-src": [SELF, "data:", "https:"],
         "font-src": [SELF],

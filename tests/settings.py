@@ -17,6 +17,10 @@ from ldnsite.settings import *  # noqa: E402,F403
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # The test client speaks plain HTTP to a server that is not behind a proxy.
 SECURE_SSL_REDIRECT = False
+# No page cache in ordinary tests: pages are dropped when a change commits, and most tests never commit
+# (each runs in a transaction that is rolled back). tests/test_page_cache*.py turn a real one on.
+if not os.environ.get("CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 # Hashing passwords slowly protects real accounts, not test ones.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files straight from the apps, as in development; nothing is collected in tests.

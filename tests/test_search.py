@@ -41,6 +41,25 @@ def test_retagging_and_renaming_reach_the_index(client, make_article, make_autho
     assert results(client, q="cytokines")[0] == []
 
 
+def test_a_renamed_tag_is_found_by_its_new_name_only(client, make_article):
+    from taggit.models import Tag
+
+    article = make_article(tags=["insomnia"], body="Nothing.")
+    tag = Tag.objects.get(name="insomnia")
+    tag.name = "sleeplessness"
+    tag.save()
+    assert results(client, q="sleeplessness")[0] == [article.get_absolute_url()]
+    assert results(client, q="insomnia")[0] == []
+
+
+def test_a_deleted_tag_is_no_longer_found(client, make_article):
+    from taggit.models import Tag
+
+    make_article(tags=["insomnia"], body="Nothing.")
+    Tag.objects.get(name="insomnia").delete()
+    assert results(client, q="insomnia")[0] == []
+
+
 def test_references_are_found_by_words_doi_and_pmid(client, demo):
     assert "/references/younger2013/" in results(client, q="counterbalanced")[0]
     assert results(client, q="https://doi.org/10.1002/art.37734")[0][0] == "/references/younger2013/"

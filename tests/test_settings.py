@@ -83,6 +83,23 @@ def test_production_settings_pass_the_deployment_check():
     assert "System check identified no issues" in result.stdout
 
 
+def test_the_default_cache_is_the_database_every_process_shares():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        SECRET_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="evidence.example.org",
+    )
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.db.DatabaseCache", result.stderr
+
+
+@pytest.mark.parametrize("cache_url", ["locmem://", "redis://127.0.0.1:6379/3", ""])
+def test_check_deploy_warns_when_each_process_keeps_its_own_cache(cache_url):
+    result = manage("check", "--deploy", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="evidence.example.org", CACHE_URL=cache_url)
+    assert ("ldnsite.W001" in result.stdout + result.stderr) is (cache_url == "locmem://")
+
+
 def test_redis_cache_url_selects_the_redis_backend():
     result = manage(
         "shell",
@@ -91,7 +108,7 @@ def test_redis_cache_url_selects_the_redis_backend():
         DEBUG="1",
         REDIS_URL="redis://127.0.0.1:6379/3",
     )
-    assert result.stdout.strip().splitlines()[-1] == "ldnsite.cache.RedisCache", result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache", result.stderr
 
 
 def test_production_logs_are_one_json_line_per_record():

@@ -1,7 +1,6 @@
 """The public pages: what readers see, what they must not see, and how much each page costs."""
 
 import datetime
-import re
 
 import pytest
 from django.test.utils import override_script_prefix
@@ -281,17 +280,8 @@ def test_article_page_runs_a_fixed_number_of_queries(
         references=references,
         tags=[f"t{n}" for n in range(8)],
     )
-    # The first reader's request renders the page and stores it; the next ones read it with the piece.
     with django_assert_max_num_queries(8):
-        first = client.get(article.get_absolute_url())
-    with django_assert_max_num_queries(1):
-        again = client.get(article.get_absolute_url())
-    assert first.status_code == again.status_code == 200
-    assert without_nonce(again) == without_nonce(first)
-
-
-def without_nonce(response):
-    return re.sub(r'nonce="[^"]+"', "", response.content.decode())
+        assert client.get(article.get_absolute_url()).status_code == 200
 
 
 def test_author_and_reference_pages_run_a_fixed_number_of_queries(

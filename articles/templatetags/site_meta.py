@@ -1,9 +1,6 @@
-"""Tags for every page's frame: absolute addresses for canonical links and sharing cards, and the header's links."""
-
-import functools
+"""Tags for every page's frame: absolute addresses for canonical links and sharing cards."""
 
 from django import template
-from django.urls import get_script_prefix, reverse
 
 register = template.Library()
 
@@ -12,15 +9,3 @@ register = template.Library()
 def absolute(context, path):
     """``path`` as a full address on this site (canonical links and Open Graph want absolute URLs)."""
     return context["request"].build_absolute_uri(path)
-
-
-@register.simple_tag
-def page_url(name):
-    """The address of a page that takes no arguments, such as the header's links: ``{% url %}``, reversed
-    once per process (and script prefix) rather than ten times on every page."""
-    return _reversed(name, get_script_prefix())
-
-
-@functools.cache
-def _reversed(name, script_prefix):
-    return reverse(name)
