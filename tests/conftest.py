@@ -189,6 +189,16 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """The static files, collected once, for the tests that run gunicorn with production settings."""
+    from .serving import collect_static
+
+    root = tmp_path_factory.mktemp("static")
+    collect_static(root)
+    return root
+
+
 @pytest.fixture
 def site(transactional_db, live_server):
     call_command("load_demo", stdout=io.StringIO())

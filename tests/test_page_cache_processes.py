@@ -6,103 +6,21 @@ as an operator following the README would; requests open a new connection each, 
 every worker.
 """
 
-import os
 import re
 import secrets
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-from django.db import connection
 
 from articles.models import Article
 
-ROOT = Path(__file__).resolve().parent.parent
+from .serving import Server, manage, production_environment
+
 REQUESTS_PER_PAGE = 24
 TITLE = "Quixotic dosing note"
 SLUG = "quixotic-dosing-note"
-
-
-def database_url():
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    user = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-    return f"postgres://{user}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
-
-
-def production_environment(static_root):
-    environment = {name: value for name, value in os.environ.items() if name not in ("CACHE_URL", "REDIS_URL", "DEBUG")}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="ldnsite.settings",
-        SECRET_KEY=secrets.token_urlsafe(40),
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url(),
-        STATIC_ROOT=str(static_root),
-        WEB_CONCURRENCY="3",
-        GUNICORN_THREADS="2",
-        LOG_LEVEL="warning",
-        PYTHONPATH=str(ROOT),
-    )
-    return environment
-
-
-def manage(environment, *args):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, check=True, capture_output=True)
-
-
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("static")
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "ldnsite.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "collectstatic",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "STATIC_ROOT": str(root),
-    }
-    manage(environment, "collectstatic", "--noinput", "--verbosity", "0")
-    return root
-
-
-class Server:
-    """gunicorn, as ``make serve`` starts it, on a free loopback port."""
-
-    def __init__(self, environment):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.environment = environment
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}"],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("gunicorn did not start: " + self.process.stderr.read().decode()[-2000:])
-
-    def get(self, path, **headers):
-        # A new connection each time, so that the requests spread over the workers.
-        return httpx.get(self.url + path, headers={"X-Forwarded-Proto": "https", **headers}, timeout=10)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(10)
 
 
 @pytest.fixture
