@@ -173,7 +173,15 @@ class ArticleQuerySet(models.QuerySet):
             self.defer("search_text", "search_vector")
             .with_credits()
             .select_related("medical_reviewer")
-            .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("reference")))
+            .prefetch_related(
+                # Not the search vector nor the Vancouver citation: the page prints neither.
+                Prefetch(
+                    "citations",
+                    queryset=Citation.objects.select_related("reference").defer(
+                        "reference__search_vector", "reference__vancouver_html"
+                    ),
+                )
+            )
         )
 
     def review_overdue(self):

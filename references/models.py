@@ -218,10 +218,9 @@ _percentage = [
 
 class StudyQuerySet(models.QuerySet):
     def with_figures(self):
-        """Each study with its main report's figures as columns, in one join, for tables, charts and sorting.
+        """Each study with its main report's figures as columns, in one join, for tables, charts and glances.
 
-        Adds ``participants``, ``sex``, ``effect_pct``, ``p_value``, ``p_relation``,
-        ``year`` and ``grade_rank`` (4 for high … 1 for very low, 0 ungraded).
+        Adds ``participants``, ``sex``, ``effect_pct``, ``p_value``, ``p_relation`` and ``year``.
         """
         return self.annotate(
             main_report=FilteredRelation("reports", condition=Q(reports__is_main=True)),
@@ -232,38 +231,31 @@ class StudyQuerySet(models.QuerySet):
             p_value=F("main_report__p_value"),
             p_relation=F("main_report__p_relation"),
             year=F("main_report__reference__year"),
-            grade_rank=Case(
-                *(When(grade=grade, then=Value(rank)) for grade, rank in Study.GRADE_RANKS.items()),
-                default=Value(0),
-            ),
         )
 
     def for_table(self):
-        """What a row of the evidence table prints: the figures and the conditions (one more query)."""
-        return self.with_figures().prefetch_related("conditions")
-
-    def reported_in(self, article):
-        """The studies that the article's references report."""
-        return self.filter(pk__in=StudyReport.objects.filter(reference__citations__article=article).values("study"))
+        """What a row of the evidence table prints and sorts by: the figures, the conditions (one more
+        query), and ``grade_rank`` (4 for high … 1 for very low, 0 ungraded)."""
+        ranks = [When(grade=grade, then=Value(rank)) for grade, rank in Study.GRADE_RANKS.items()]
+        return self.with_figures().annotate(grade_rank=Case(*ranks, default=Value(0))).prefetch_related("conditions")
 
     def behind(self, article):
         """The article's "evidence at a glance": the studies its references report, oldest first.
 
-        Each study gets ``reference_numbers``, the numbers of the article's
-        references that report it, as the reader sees them in its list.
+        Each study gets ``reference_numbers``, the numbers of the article's references that report
+        it, as the reader sees them in its list (which ``with_page`` has fetched already).
         """
         numbers = {citation.reference_id: n for n, citation in enumerate(article.citations.all(), 1)}
-        reports = StudyReport.objects.order_by().only("study_id", "reference_id")
-        studies = list(
-            self.reported_in(article)
-            .with_figures()
-            .prefetch_related(models.Prefetch("reports", queryset=reports))
-            .order_by(F("year").asc(nulls_last=True), "title")
-        )
+        reporting = {}
+        for study_id, reference_id in StudyReport.objects.filter(reference__in=numbers).values_list(
+            "study_id", "reference_id"
+        ):
+            reporting.setdefault(study_id, []).append(numbers[reference_id])
+        if not reporting:
+            return []
+        studies = list(self.filter(pk__in=reporting).with_figures().order_by(F("year").asc(nulls_last=True), "title"))
         for study in studies:
-            study.reference_numbers = sorted(
-                numbers[report.reference_id] for report in study.reports.all() if report.reference_id in numbers
-            )
+            study.reference_numbers = sorted(reporting[study.pk])
         return studies
 
 
