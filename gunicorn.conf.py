@@ -24,8 +24,10 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-# Recycle workers after a while, staggered, so that any slow leak is bounded.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+# Recycle workers after a while, staggered, so that any slow leak is bounded. Not too often: a new
+# worker's first requests are slow (connections, templates), and a worker serving cached pages at
+# full load answers 2,000 requests in a few seconds (bench/RESULTS.md, fourth round).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 # Load the site once, before forking: less memory, and a broken configuration stops start-up at once.
 preload_app = True

@@ -32,6 +32,7 @@ import math
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 import httpx
@@ -142,22 +143,32 @@ front_caches = FrontCaches()
 
 class PageCacheMiddleware:
     """Serves anonymous readers' kept pages; keeps the pages it may. Sits inside ConditionalGetMiddleware
-    (so kept pages answer revalidation with a 304) and outside everything that renders."""
+    (so kept pages answer revalidation with a 304) and outside everything that renders.
+
+    A hit is one round trip to the cache: the page and the versions of the keys it carried last time
+    this process saw it (``self.hints``, a guess about which versions to fetch, never what decides:
+    the page's own recorded versions do, and a page whose keys differ costs a second round trip)."""
+
+    HINTS = 10_000  # addresses whose keys a process remembers, most recently used first
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.describe = import_string(settings.PAGE_CACHE_PAGES)
         self.clock = import_string(settings.PAGE_CACHE_CLOCK)
         self.never = ("/" + settings.ADMIN_URL, "/healthz")
+        self.hints = OrderedDict()
+        self.hints_lock = threading.Lock()
 
     def __call__(self, request):
         if not self._anonymous_read(request):
             return self.get_response(request)
         page_key = PAGE_PREFIX + hashlib.sha256(self._address(request).encode()).hexdigest()
         try:
-            found = cache.get_many([page_key, GENERATION])
+            hinted = [VERSION_PREFIX + key for key in self.hints.get(page_key, ())]
+            found = cache.get_many([page_key, GENERATION, *hinted])
             kept = found.get(page_key)
-            if kept is not None and self._current(kept):
+            if kept is not None and self._current(kept, found):
+                self._remember(page_key, kept["versions"])
                 return self._answer(kept, request)
         except Exception:
             logger.warning("The page cache did not answer: serving %s without it.", request.path, exc_info=True)
@@ -180,12 +191,23 @@ class PageCacheMiddleware:
         return f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(query)}"
 
     @staticmethod
-    def _current(kept):
+    def _current(kept, found):
+        """Whether all the kept page's keys still have the versions it was kept under (``found`` holds
+        those fetched with the page; any others are fetched now)."""
         if kept["expires"] <= time.time():  # exact, whatever the backend's own expiry does to the second
             return False
-        versions = kept["versions"]
-        now = cache.get_many([VERSION_PREFIX + key for key in versions])
-        return all(now.get(VERSION_PREFIX + key) == version for key, version in versions.items())
+        names = {VERSION_PREFIX + key: version for key, version in kept["versions"].items()}
+        now = {name: found[name] for name in names if name in found}
+        if missing := [name for name in names if name not in now]:
+            now.update(cache.get_many(missing))
+        return all(now.get(name) == version for name, version in names.items())
+
+    def _remember(self, page_key, versions):
+        with self.hints_lock:
+            self.hints[page_key] = tuple(versions)
+            self.hints.move_to_end(page_key)
+            if len(self.hints) > self.HINTS:
+                self.hints.popitem(last=False)
 
     @staticmethod
     def _answer(kept, request):

@@ -200,7 +200,9 @@ LOGGING = {
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "db://"
 _cache_scheme = urlsplit(CACHE_URL).scheme
 if _cache_scheme in {"redis", "rediss"}:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # django-redis keeps one client per connection pool: Django's own backend builds one per command,
+    # which measured 390 µs against 160 µs for the same get_many here (bench/RESULTS.md, fourth round).
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
 elif _cache_scheme == "db":
     CACHES = {
         "default": {

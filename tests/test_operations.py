@@ -17,7 +17,7 @@ def database_down(db):
 
 
 LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-REDIS = "django.core.cache.backends.redis.RedisCache"
+REDIS = "django_redis.cache.RedisCache"
 
 
 def test_health_check_reports_database_and_cache(client, db, settings):

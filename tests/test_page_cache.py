@@ -21,9 +21,7 @@ from references.models import Condition, Reference, Study, StudyReport
 PIECE = "low-dose-naltrexone-for-fibromyalgia-pain"
 ARTICLE = f"/articles/{PIECE}/"
 DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ldnsite_cache"}}
-REDIS_CACHE = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6"}
-}
+REDIS_CACHE = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6"}}
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -266,9 +264,7 @@ def test_a_cache_that_is_down_costs_speed_not_pages(client, transactional_db, se
     from django.core.management import call_command
 
     call_command("load_demo", verbosity=0)
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     assert client.get(ARTICLE).status_code == 200
     _unpublish()  # the purge fails too, and says so
     assert client.get(ARTICLE).status_code == 404

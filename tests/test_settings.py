@@ -108,7 +108,7 @@ def test_redis_cache_url_selects_the_redis_backend():
         DEBUG="1",
         REDIS_URL="redis://127.0.0.1:6379/3",
     )
-    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache", result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "django_redis.cache.RedisCache", result.stderr
 
 
 def test_production_logs_are_one_json_line_per_record():
