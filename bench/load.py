@@ -19,7 +19,14 @@ What it does, in one run:
    latency one reader sees); a static file served by whitenoise is the ceiling
    every page is compared with. Then ``--soak-connections`` connections cycle
    through all the pages for ``--soak`` seconds.
-4. Prints, per page: requests/s, p50/p95/p99 latency, errors, the share of the
+4. With Varnish in front of the cached server (where varnishd is installed; ``--front``), the
+   article page's requests/s through it, and how long an editor's edit, made by another process,
+   takes to be served through Varnish (five edits; ``bench/editor.py`` makes them).
+5. Churn (``--churn`` seconds, 30 by default): ``--churn-connections`` readers (16) across some 200
+   pages (200 pieces, the lists, tag and author pages) while an editor saves one of those pieces every 5 seconds: the
+   share of answers served from the cache, and p99 latency, first with per-key invalidation, then
+   with a site-wide flush after each save, for comparison.
+6. Prints, per page: requests/s, p50/p95/p99 latency, errors, the share of the
    static file's requests/s, the queries at both sizes, and the workers' memory.
 
 A measurement, not a test: nothing here fails on a slow figure. ``--skip-generate``
@@ -44,6 +51,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 LUA = Path(__file__).with_name("wrk_report.lua")
+HITS_LUA = Path(__file__).with_name("wrk_hits.lua")
+EDIT_EVERY_SECONDS = 5
 WARM_UP_SECONDS = 5
 SMALL = (10, 50)  # pieces and references for the first query count
 
@@ -61,6 +70,9 @@ def main():
     parser.add_argument("--cache", choices=["on", "off", "both"], default="both", help="Which servers to load.")
     parser.add_argument("--pages", help='Only these pages, by name, comma-separated (e.g. "static file,article page").')
     parser.add_argument("--json", type=Path, help="Also write every figure to this file.")
+    parser.add_argument("--front", choices=["auto", "off"], default="auto", help="Measure through Varnish.")
+    parser.add_argument("--churn", type=int, default=30, help="Seconds of each churn run (0 skips them).")
+    parser.add_argument("--churn-connections", type=int, default=16, help="Readers in the churn runs (default 16).")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (Debian's package).")
@@ -70,6 +82,7 @@ def main():
     os.environ["DJANGO_SETTINGS_MODULE"] = "ldnsite.settings"
     os.environ["CACHE_URL"] = "dummy://"  # in this process: count the queries of building each page
     os.environ.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(40), ALLOWED_HOSTS="127.0.0.1,localhost")
+    os.environ.setdefault("LOG_LEVEL", "warning")
     import django
 
     django.setup()
@@ -116,9 +129,108 @@ def main():
                 figures["soak"] = {"load": server.wrk(list(paths.values()), args.soak_connections, args.soak)}
             figures["memory"] = server.memory()
             report["pages"][cache] = figures
+    if args.front == "auto" or args.churn:
+        report["front"], report["churn"] = front_and_churn(args, paths, folder)
     print_report(report, paths, args)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
+
+
+def front_and_churn(args, paths, folder):
+    """Varnish in front of the cached server, and the churn runs; (front figures, churn figures)."""
+    from articles.models import Article
+    from tests.serving import VARNISHD, Varnish
+
+    front, churn = {}, {}
+    varnish_port = free_port()
+    purge = {"FRONT_CACHE_PURGE_URLS": f"http://127.0.0.1:{varnish_port}/"} if VARNISHD and args.front == "auto" else {}
+    article = Article.objects.published().get(slug=paths["article page"].strip("/").split("/")[-1])
+    pieces = list(Article.objects.published().order_by("pk").values_list("pk", "slug", "title"))
+    pieces = pieces[:: max(1, len(pieces) // 200)][:200]
+    with Server(args.port or free_port(), cache_url("on"), folder, purge) as server, Editor(server.env) as editor:
+        varnish = Varnish(varnish_port, server.port, folder) if purge else None
+        try:
+            if varnish:
+                print("front: Varnish in front of the cached server", file=sys.stderr)
+                for _ in range(3):
+                    varnish.get(paths["article page"])
+                load = server.wrk([paths["article page"]], args.connections, args.duration, base=varnish.url)
+                static = server.wrk([paths["static file"]], args.connections, args.duration, base=varnish.url)
+                front = {"article page": load, "static file": static, "edit to visible ms": []}
+                for n in range(5):
+                    title = f"{article.title} (bench edit {n})"
+                    started = time.monotonic()
+                    editor.send(f"edit {article.pk} {title}")
+                    while title not in varnish.get(paths["article page"]).text:
+                        time.sleep(0.002)
+                    front["edit to visible ms"].append(round((time.monotonic() - started) * 1000, 1))
+                editor.send(f"edit {article.pk} {article.title}")
+            if args.churn:
+                churn = measure_churn(args, server, editor, pieces, paths)
+        finally:
+            if varnish:
+                varnish.stop()
+    return front, churn
+
+
+def measure_churn(args, server, editor, pieces, paths):
+    """Readers across the pieces' pages and the lists while an editor saves one piece every few seconds."""
+    churn = {}
+    churn_paths = [f"/articles/{slug}/" for _, slug, _ in pieces] + [
+        path for name, path in paths.items() if name in ("home", "article list", "tag page", "author page")
+    ]
+    for mode in ("per key", "site-wide flush"):
+        print(f"churn: {mode}", file=sys.stderr)
+        server.wrk(churn_paths, args.churn_connections, WARM_UP_SECONDS)  # every page kept once
+        server.settle()
+        running = server.start_wrk(churn_paths, args.churn_connections, args.churn, script=HITS_LUA)
+        edits = 0
+        while running.poll() is None:
+            time.sleep(EDIT_EVERY_SECONDS)
+            if running.poll() is not None:
+                break
+            pk, _, title = pieces[edits % len(pieces)]
+            editor.send(f"edit {pk} {title} (churn {edits})")
+            if mode == "site-wide flush":
+                editor.send("flush")
+            edits += 1
+        figures = server.read_wrk(running)
+        figures["edits"], figures["pages"] = edits, len(churn_paths)
+        churn[mode] = figures
+    for pk, _, title in pieces:
+        editor.send(f"edit {pk} {title}")
+    return churn
+
+
+class Editor:
+    """bench/editor.py, another process of the site saving pieces when told to."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "editor.py")],
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout.readline().strip() == "ready"
+        return self
+
+    def send(self, command):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        while not (line := self.process.stdout.readline()).startswith("done "):  # past any log line
+            if not line:
+                sys.exit("bench/editor.py stopped")
+        return float(line.split()[1])
+
+    def __exit__(self, *exc):
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
 def generate(articles, references, force):
@@ -135,19 +247,21 @@ def pages():
     """The measured pages, found in the database: a deep list page is the last one."""
     from django.urls import reverse
 
-    from articles.models import Article, published_tags
+    from articles.models import Article, Author, published_tags
     from articles.views import ArticleListView
 
     published = Article.objects.published()
     count = published.count()
     article = published.order_by("pk")[count // 2]
     tag = published_tags().first()
+    author = Author.objects.with_published_articles().order_by("-published_count", "pk").first()
     return {
         "static file": static_path(),
         "home": "/",
         "article list": "/articles/",
         "article list, last page": f"/articles/?page={max(1, -(-count // ArticleListView.paginate_by))}",
         "tag page": reverse("articles:tag", kwargs={"slug": tag.slug}),
+        "author page": author.get_absolute_url(),
         "article page": article.get_absolute_url(),
         "reference library": "/references/",
         "evidence table": "/studies/",
@@ -214,10 +328,12 @@ def free_port():
 class Server:
     """gunicorn on loopback with the site's production settings, for the length of a ``with`` block."""
 
-    def __init__(self, port, cache, folder):
+    def __init__(self, port, cache, folder, extra_env=None):
         self.base = f"http://127.0.0.1:{port}"
+        self.port = port
         self.cache = cache
         self.env = {**os.environ, "CACHE_URL": cache, "GUNICORN_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "warning"}
+        self.env.update(extra_env or {})
         self.log = folder / f"gunicorn-{port}.log"
 
     def __enter__(self):
@@ -259,7 +375,10 @@ class Server:
             quick = quick + 1 if time.monotonic() - started < 0.05 else 0
             time.sleep(0.2)
 
-    def wrk(self, paths, connections, seconds):
+    def wrk(self, paths, connections, seconds, base=None):
+        return self.read_wrk(self.start_wrk(paths, connections, seconds, base=base))
+
+    def start_wrk(self, paths, connections, seconds, script=LUA, base=None):
         command = [
             "wrk",
             f"--threads={min(2, connections)}",
@@ -267,12 +386,18 @@ class Server:
             f"--duration={seconds}s",
             "--timeout=10s",
             "--header=X-Forwarded-Proto: https",
-            f"--script={LUA}",
-            self.base + paths[0],
+            f"--script={script}",
+            (base or self.base) + paths[0],
             "--",
             *paths,
         ]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+    @staticmethod
+    def read_wrk(running):
+        output, _ = running.communicate()
+        if running.returncode:
+            sys.exit(f"wrk failed ({running.returncode})")
         figures = json.loads(output.strip().splitlines()[-1])
         figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
         figures["errors"] = sum(figures[kind] for kind in ("connect", "read", "write", "status", "timeout"))
@@ -352,6 +477,21 @@ def print_report(report, paths, args):
             f"{memory['pss_total_mb']:.0f} MB in all (PSS)"
         )
     print("\nQueries: at 10 pieces / at the full size, cache off.")
+    if front := report.get("front"):
+        page, static = front["article page"], front["static file"]
+        print(
+            f"\nThrough Varnish: article page {page['rps']:.0f} req/s, p99 {page['p99'] / 1000:.1f} ms "
+            f"(static file {static['rps']:.0f} req/s); an edit by another process served through it after "
+            + ", ".join(f"{ms:.0f}" for ms in front["edit to visible ms"])
+            + " ms"
+        )
+    for mode, churn in report.get("churn", {}).items():
+        print(
+            f"Churn, {mode}: {args.churn_connections} readers across {churn['pages']} pages, an edit every "
+            f"{EDIT_EVERY_SECONDS} s ({churn['edits']} edits): "
+            f"{churn['hits'] / max(churn['answers'], 1):.1%} from the cache, {churn['rps']:.0f} req/s, "
+            f"p50 {churn['p50'] / 1000:.1f} ms, p99 {churn['p99'] / 1000:.1f} ms, errors {churn['errors']}"
+        )
 
 
 if __name__ == "__main__":
