@@ -1,8 +1,10 @@
-"""Serving the site as production does, for the tests that need other processes: gunicorn with the
-production settings against the test database, a second process (``manage.py``), collected static files."""
+"""Serving the site as production does, for the tests (and bench/load.py) that need other processes:
+gunicorn with the production settings, a second process (``manage.py``), collected static files, and
+Varnish in front with the VCL the repository ships."""
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import httpx
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
+VARNISHD = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/usr/local/sbin")
 
 
 def database_url():
@@ -88,6 +91,42 @@ class Server:
 
     def get(self, path, **headers):
         # A new connection each time, so that the requests spread over the workers.
+        return httpx.get(self.url + path, headers={"X-Forwarded-Proto": "https", **headers}, timeout=10)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+class Varnish:
+    """varnishd in the foreground, with the shipped VCL pointed at ``backend_port``."""
+
+    def __init__(self, port, backend_port, workdir):
+        self.port = port
+        self.url = f"http://127.0.0.1:{self.port}"
+        vcl = (ROOT / "ldnsite" / "varnish.vcl").read_text()
+        assert '.port = "8000";' in vcl
+        config = workdir / "site.vcl"
+        config.write_text(vcl.replace('.port = "8000";', f'.port = "{backend_port}";'))
+        self.process = subprocess.Popen(
+            [VARNISHD, "-F", "-j", "none", "-n", str(workdir / "varnish"), "-a", f"127.0.0.1:{self.port}"]
+            + ["-f", str(config), "-s", "malloc,64m"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{self.url}/healthz", timeout=1)
+                return
+            except httpx.TransportError:
+                if self.process.poll() is not None:
+                    raise RuntimeError("varnishd stopped: " + self.process.stdout.read().decode()[-3000:]) from None
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("varnishd did not start")
+
+    def get(self, path, **headers):
         return httpx.get(self.url + path, headers={"X-Forwarded-Proto": "https", **headers}, timeout=10)
 
     def stop(self):

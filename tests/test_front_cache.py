@@ -5,8 +5,6 @@ A real varnishd on a loopback port, in front of gunicorn with the production set
 a message, where Debian's varnish and varnish-modules are not installed (.ci/run installs them).
 """
 
-import shutil
-import subprocess
 import time
 
 import httpx
@@ -15,51 +13,14 @@ import pytest
 from articles.models import Article
 from ldnsite.page_cache import SURROGATE_KEY
 
-from .serving import ROOT, Server, free_port, manage, production_environment
+from .serving import VARNISHD, Server, Varnish, free_port, manage, production_environment
 
-VARNISHD = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/usr/local/sbin")
 SLUG = "low-dose-naltrexone-for-fibromyalgia-pain"
 ARTICLE = f"/articles/{SLUG}/"
 
 pytestmark = pytest.mark.skipif(
     VARNISHD is None, reason="No varnishd: apt-get install varnish varnish-modules (Debian's packages)."
 )
-
-
-class Varnish:
-    """varnishd in the foreground, with the shipped VCL pointed at ``backend_port``."""
-
-    def __init__(self, port, backend_port, workdir):
-        self.port = port
-        self.url = f"http://127.0.0.1:{self.port}"
-        vcl = (ROOT / "ldnsite" / "varnish.vcl").read_text()
-        assert '.port = "8000";' in vcl
-        config = workdir / "site.vcl"
-        config.write_text(vcl.replace('.port = "8000";', f'.port = "{backend_port}";'))
-        self.process = subprocess.Popen(
-            [VARNISHD, "-F", "-j", "none", "-n", str(workdir / "varnish"), "-a", f"127.0.0.1:{self.port}"]
-            + ["-f", str(config), "-s", "malloc,64m"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{self.url}/healthz", timeout=1)
-                return
-            except httpx.TransportError:
-                if self.process.poll() is not None:
-                    raise RuntimeError("varnishd stopped: " + self.process.stdout.read().decode()[-3000:]) from None
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("varnishd did not start")
-
-    def get(self, path, **headers):
-        return httpx.get(self.url + path, headers={"X-Forwarded-Proto": "https", **headers}, timeout=10)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(10)
 
 
 @pytest.fixture
