@@ -229,6 +229,8 @@ class PageCacheMiddleware:
         set_response_etag(response)
         try:
             versions = self._versions(keys)
+            if len(versions) < len(keys):
+                return  # a key without a version could not drop the page: serve it, keep nothing
             if cache.get(GENERATION) != generation:
                 # A change committed while this page was being rendered: it may show the rows before it.
                 del response[SURROGATE_KEY]

@@ -301,3 +301,16 @@ def test_a_deploy_drops_every_kept_page(client, site):
         client.get(url)
     call_command("purge_pages", verbosity=0)
     assert not any(hit(client.get(url)) for url in PAGES)
+
+
+def test_a_page_is_not_kept_unless_every_key_it_shows_has_a_version(client, transactional_db, settings, monkeypatch):
+    """If the cache cannot hold a key's version (full, evicting), the page is served but not kept: kept
+    without it, a later change to that key would not reach it."""
+    from django.core.cache.backends.locmem import LocMemCache
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setattr(LocMemCache, "add", lambda *args, **kwargs: False)  # never holds a new version
+    assert client.get(ARTICLE).status_code == 200
+    assert not hit(client.get(ARTICLE))
