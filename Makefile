@@ -9,7 +9,7 @@ LOCAL := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test bench lint format superuser lock clean
+.PHONY: run serve test bench lint format superuser demo-accounts lock clean
 
 # axe-core, from the npm registry, for the accessibility tests; without npm those tests skip and say so.
 AXE := node_modules/axe-core/axe.min.js
@@ -21,7 +21,8 @@ run: $(VENV)/.installed
 	$(LOCAL) $(BIN)/python manage.py load_demo
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)/  (editors: http://$(HOST):$(PORT)/admin/)"
-	@echo "No admin account yet? In another terminal: make superuser"
+	@echo "To sign in, in another terminal: make demo-accounts (an Author, a Medical reviewer and an Editor)"
+	@echo "or make superuser. Another port: make run PORT=8001"
 	@echo
 	$(LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -51,9 +52,18 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Asks for the name and password; without a terminal, give them in DJANGO_SUPERUSER_USERNAME,
+# DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD.
 superuser: $(VENV)/.installed
 	$(LOCAL) $(BIN)/python manage.py migrate --noinput
-	$(LOCAL) $(BIN)/python manage.py createsuperuser
+	$(LOCAL) $(BIN)/python manage.py createcachetable
+	$(LOCAL) $(BIN)/python manage.py createsuperuser $(if $(DJANGO_SUPERUSER_PASSWORD),--noinput)
+
+# One account per editorial role, with printed passwords, to try the workflow (refused without DEBUG).
+demo-accounts: $(VENV)/.installed
+	$(LOCAL) $(BIN)/python manage.py migrate --noinput
+	$(LOCAL) $(BIN)/python manage.py createcachetable
+	$(LOCAL) $(BIN)/python manage.py demo_accounts
 
 # Re-pin every package to the newest versions pyproject.toml allows (its dependencies and test extras).
 lock:

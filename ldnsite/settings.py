@@ -189,9 +189,14 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT}},
+    "filters": {"as_warning": {"()": "ldnsite.logs.AsWarning"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # django-axes reports every successful sign-in at INFO; lockouts are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes reports every successful sign-in at INFO; lockouts are warnings.
+        "axes": {"level": "WARNING"},
+        # A request for a host the site does not serve: a warning on the console, not an e-mail a request.
+        "django.security.DisallowedHost": {"handlers": ["console"], "filters": ["as_warning"], "propagate": False},
+    },
 }
 
 # The cache, shared by every process on every machine: the database's own (Django's database cache,
@@ -291,6 +296,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Where the admin lives; a less guessable path keeps some bots off the login page.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+# After signing in, when the page asked for is not one to go back to: the editors' desk.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Filling in a reference from its DOI (Crossref) or PubMed ID (NCBI E-utilities).
 # Crossref asks callers to give a contact address; requests without one are served more slowly.
