@@ -42,8 +42,9 @@ def _citation_rule(state, silent):
     return True
 
 
-# How a citation mark starts in the rendered text (search snippets leave the marks out).
-CITATION_OPEN = '<sup class="citation">'
+# How a citation mark starts in the rendered text (search snippets leave the marks out). The word
+# joiner (U+2060) forbids a line break on either side of it, so the mark never starts a line alone.
+CITATION_OPEN = '\u2060<sup class="citation">'
 
 
 def _render_citation(self, tokens, idx, options, env):

@@ -305,3 +305,66 @@ def test_an_author_is_refused_at_the_history_and_recover_doors_of_someone_elses_
     expect(amy.locator("input[name=title]")).to_have_count(0)
     shoot(amy, "desktop", "reference-read-only")
     assert [p for p in amy.problems if not p.startswith("403 ")] == []
+
+
+PHONE_PAGES = ["/", "/articles/low-dose-naltrexone-for-fibromyalgia-pain/", "/studies/", "/conditions/fibromyalgia/"]
+
+
+def test_a_phone_gets_one_line_of_navigation_a_whole_placeholder_and_no_sideways_scroll(browser, site):
+    page = open_page(browser, "phone")
+    for path in PHONE_PAGES:
+        page.goto(site + path)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        tops = page.eval_on_selector_all(".site-nav li", "items => items.map(item => item.offsetTop)")
+        assert len(set(tops)) == 1, f"{path}: the navigation wraps"
+        fits = page.eval_on_selector(
+            "#site-search-q",
+            """input => {
+                const style = getComputedStyle(input);
+                const context = document.createElement("canvas").getContext("2d");
+                context.font = `${style.fontSize} ${style.fontFamily}`;
+                const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+                return context.measureText(input.placeholder).width <= room;
+            }""",
+        )
+        assert fits, f"{path}: the search box's placeholder is cut"
+        gap = page.evaluate(
+            """() => {
+                const label = document.querySelector("main p.eyebrow");
+                if (!label) return null;
+                const header = document.querySelector(".site-header").getBoundingClientRect();
+                return label.getBoundingClientRect().top - header.bottom;
+            }"""
+        )
+        assert gap is None or gap >= 16, f"{path}: the label above the heading touches the header ({gap} px)"
+    shoot(page, "phone", "header")
+    assert page.problems == []
+
+
+def test_a_citation_mark_never_starts_a_line(browser, site):
+    page = open_page(browser, "phone")
+    for width in range(320, 421, 4):
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(site + "/articles/low-dose-naltrexone-for-fibromyalgia-pain/")
+        alone = page.eval_on_selector_all(
+            ".prose sup.citation",
+            """marks => marks.filter(mark => {
+                // The last visible character before the mark, in its paragraph: on the same line or not?
+                const block = mark.closest("p, li, td");
+                const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+                let last = null;
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    if (mark.contains(node)) break;
+                    if (mark.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_PRECEDING
+                        && node.textContent.replace(/[\\s\\u2060]/g, "").length) last = node;
+                }
+                if (!last) return false;
+                const text = last.textContent.replace(/[\\s\\u2060]+$/, "");
+                const range = document.createRange();
+                range.setStart(last, text.length - 1);
+                range.setEnd(last, text.length);
+                const before = range.getBoundingClientRect(), own = mark.getBoundingClientRect();
+                return own.top >= before.bottom - 2;  // below the character before it: a new line
+            }).length""",
+        )
+        assert alone == 0, f"at {width} px a citation mark starts a line"

@@ -40,3 +40,28 @@ def test_tables_keep_alignment_but_no_other_style():
 def test_empty_text_renders_nothing():
     assert render_markdown("") == ""
     assert render_markdown("   \n") == ""
+
+
+def test_a_citation_mark_cannot_be_wrapped_apart_from_the_word_before_it(make_reference):
+    """A word joiner (U+2060) forbids a line break on either side: the superscript never starts a line."""
+    from articles.rendering import render_article_body
+
+    make_reference(key="younger2013")
+    for body in ("Sleep did not change.[@younger2013]", "Sleep did not change [@younger2013]."):
+        html = render_article_body(body).html
+        assert '\u2060<sup class="citation">' in html, body
+
+
+def test_pieces_saved_before_keep_their_marks_with_their_words(make_article, make_reference):
+    import importlib
+
+    from django.apps import apps
+
+    from articles.models import Article
+
+    make_reference(key="younger2009")
+    article = make_article(body="Pain fell.[@younger2009]")
+    Article.objects.filter(pk=article.pk).update(body_html=article.body_html.replace("\u2060", ""))
+    importlib.import_module("articles.migrations.0013_citation_marks_keep_their_word").join_marks(apps, None)
+    article.refresh_from_db()
+    assert article.body_html.count('\u2060<sup class="citation">') == 1
