@@ -95,14 +95,6 @@ def recover_refusal(user, restored):
     return ""
 
 
-def can_view(user, article):
-    return not view_refusal(user, article)
-
-
-def can_edit(user, article):
-    return not change_refusal(user, article)
-
-
 def statuses_for(user, current):
     """The statuses ``user`` may give a piece whose status is ``current`` (None for a new piece)."""
     if is_editor(user):

@@ -64,9 +64,10 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
             return f"a report of a study in the evidence table ({'; '.join(studies)})"
         return ""
 
-    def import_refusal(self, request, pk):
-        """Why this user may not update the library's reference ``pk`` from a file, or "" (see change_refusal)."""
-        return self.change_refusal(request, Reference.objects.get(pk=pk))
+    def import_refusal(self, request, reference):
+        """Why this user may not update ``reference`` (the library's, matched by a file's entry) from a file,
+        or "": change_refusal asks what cites it, which the entry's new values do not change."""
+        return self.change_refusal(request, reference)
 
     def get_search_results(self, request, queryset, search_term):
         """Also find a reference by a pasted doi.org or PubMed link, as the fields store them bare."""

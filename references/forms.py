@@ -109,8 +109,8 @@ _IMPORT_SALT = "references.import"
 def _planned(text, filename, format_name, refuse_update=None):
     """The import plan for a file, or a form error listing every problem found in it.
 
-    ``refuse_update(pk)`` says why the importing user may not update the library's reference
-    ``pk`` (see ReferenceAdmin.change_refusal), or ""; each refused update is a problem too."""
+    ``refuse_update(reference)`` says why the importing user may not update that reference of the
+    library (see ReferenceAdmin.change_refusal), or ""; each refused update is a problem too."""
     try:
         plans = plan_import(parse(text, filename, format_name or None))
     except ReferenceFileError as error:
@@ -119,7 +119,7 @@ def _planned(text, filename, format_name, refuse_update=None):
         refused = [
             f"{plan.entry.where}: {plan.reference.key}: {refusal}"
             for plan in plans
-            if plan.action == PlannedImport.UPDATE and (refusal := refuse_update(plan.reference.pk))
+            if plan.action == PlannedImport.UPDATE and (refusal := refuse_update(plan.reference))
         ]
         if refused:
             raise forms.ValidationError(refused)
