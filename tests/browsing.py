@@ -65,6 +65,9 @@ def sign_in(browser, url, username, password, **context_options):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("input[type=submit]")
+    # The click returns once the next page starts arriving; wait until its scripts have run, as a
+    # person does before typing, or the admin's slug filler may not be listening yet.
+    page.wait_for_load_state("load")
     return page
 
 

@@ -220,6 +220,7 @@ def test_a_piece_goes_from_author_to_reviewer_to_editor_to_readers(browser, site
     amy = sign_in(browser, site + "/admin/articles/article/add/", "amy", "amy-pass-2026")
     amy.fill("#id_title", "Sleep on low-dose naltrexone")
     amy.fill("#id_dek", "What the trials said about sleep.")
+    expect(amy.locator("#id_slug")).to_have_value("sleep-on-low-dose-naltrexone")  # filled from the title
     amy.fill("#id_body", "In the 2013 trial, sleep did not change.[@younger2013]")
     assert amy.locator("#id_status option[value=published]").count() == 0  # not hers to choose
     amy.select_option("#id_status", "review")
