@@ -499,9 +499,19 @@ class StudyReport(models.Model):
     def __str__(self):
         return f"{self.study}: {self.reference.key}"
 
-    def clean(self):
+    def save(self, *args, **kwargs):
+        self.derive_effect()
+        super().save(*args, **kwargs)
+
+    def derive_effect(self):
+        """Left blank with both improvements given, the effect is their difference. Run by save(),
+        so a report saved by an import, a script or the shell gets it too; and by clean(), so the
+        admin's form shows it."""
         if self.effect_pct is None and None not in (self.intervention_change_pct, self.comparator_change_pct):
             self.effect_pct = self.intervention_change_pct - self.comparator_change_pct
+
+    def clean(self):
+        self.derive_effect()
         if self.p_relation == self.Relation.BELOW and self.p_value is None:
             raise ValidationError({"p_value": "Give the p-value that the result is below, e.g. 0.05."})
 

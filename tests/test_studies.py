@@ -105,6 +105,15 @@ def test_a_given_effect_is_kept():
     assert report.effect_pct == Decimal(40)
 
 
+def test_a_report_saved_outside_the_admin_gets_its_effect_too(client, make_study):
+    """An import, a script or the shell saves through the ORM, not the form: the effect is still derived."""
+    study = make_study(
+        report={"effect_pct": None, "intervention_change_pct": Decimal("28.8"), "comparator_change_pct": Decimal(18)}
+    )
+    assert study.reports.get().effect_pct == Decimal("10.8")
+    assert "+10.8%" in client.get(study.get_absolute_url()).content.decode()
+
+
 def test_a_registry_id_belongs_to_one_study(make_study):
     make_study(registry_id="NCT00568555")
     errors = errors_of(study(registry_id="nct00568555"))
