@@ -6,7 +6,6 @@ import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.db.models import Count, Q
 from reversion_compare.admin import CompareVersionAdmin
 from reversion_compare.helpers import html_diff
@@ -14,11 +13,11 @@ from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
 from ldnsite.admin_rules import RuleCheckedAdminMixin, SharedMaterialAdminMixin, titled
+from ldnsite.editing import GuardedModelForm
 from ldnsite.roles import is_editor
 from references.widgets import NamedAutocompleteMixin
 
 from . import workflow
-from .editing import GuardedModelForm, links_default_to_https
 from .models import Article, Author, Byline, Citation, TaggedArticle
 
 
@@ -70,7 +69,6 @@ class AuthorAdminForm(GuardedModelForm):
     class Meta:
         model = Author
         fields = "__all__"
-        formfield_callback = links_default_to_https
 
 
 class BylineInline(NamedAutocompleteMixin, admin.TabularInline):
@@ -300,7 +298,6 @@ class AuthorAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
     # (the reviewer autocomplete pages through this list).
     ordering = ["name", "pk"]
     prepopulated_fields = {"slug": ["name"]}
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("articles", distinct=True))

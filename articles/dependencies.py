@@ -131,8 +131,7 @@ def _conditions_of(study_ids):
 
 def _behind(study_ids):
     """The public pieces whose "evidence at a glance" shows one of these studies."""
-    citing = Citation.objects.filter(reference__study_reports__study__in=study_ids).values_list("article_id", flat=True)
-    return keys(Article, _public(citing))
+    return keys(Article, _public(Reference.objects.filter(study_reports__study__in=study_ids).citing_pieces()))
 
 
 def _linked(rows, model, field):
@@ -203,7 +202,7 @@ def _author(author):
 
 
 def _reference(reference):
-    citing = Citation.objects.filter(reference=reference).values_list("article_id", flat=True)
+    citing = Reference.objects.filter(pk=reference.pk).citing_pieces()
     studies = set(StudyReport.objects.filter(reference=reference).values_list("study_id", flat=True))
     touched = {key(Reference, reference.pk), "references"} | keys(Article, _public(citing))
     if studies:  # the year and the citation its studies' pages, rows and glances show
@@ -218,7 +217,7 @@ def _study(study):
 def _report(report):
     studies = {report.study_id, _before(report, "study_id")}
     references = {report.reference_id, _before(report, "reference_id")}
-    citing = Citation.objects.filter(reference__in=references).values_list("article_id", flat=True)
+    citing = Reference.objects.filter(pk__in=references).citing_pieces()
     touched = {"studies", "conditions"} | keys(Study, studies) | _conditions_of(studies) | _behind(studies)
     return touched | keys(Reference, references) | keys(Article, _public(citing))
 

@@ -149,9 +149,6 @@ class ArticleQuerySet(models.QuerySet):
     def tagged(self, tag):
         return self.filter(tagged_items__tag=tag)
 
-    def citing(self, reference):
-        return self.filter(citations__reference=reference)
-
     def with_cards(self):
         """What a list of article cards prints: the card's fields, authors in order and tags (two queries)."""
         return self.defer(*self.NOT_ON_CARDS).with_credits()

@@ -1,41 +1,12 @@
 """Sitemap sections for the published pieces, their tags and authors, and the site's fixed pages."""
 
 from django.contrib.sitemaps import Sitemap
-from django.core.paginator import Paginator
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.urls import reverse
-from django.utils.functional import cached_property
+
+from ldnsite.sitemaps import SummarisedSitemap
 
 from .models import Article, Author, published_tags
-
-# Well under the protocol's 50,000 a file, so each section splits into pages as the site grows.
-SECTION_LIMIT = 5000
-
-
-class SummarisedSitemap(Sitemap):
-    """A section whose size and latest change come from one aggregate query.
-
-    The sitemap index asks every section for its number of pages and its latest
-    change; Django's defaults spend a COUNT and a walk (or an aggregate) on each.
-    ``latest_field`` names the field that holds when each item last changed.
-    """
-
-    limit = SECTION_LIMIT
-    latest_field = "updated_at"
-
-    @cached_property
-    def summary(self):
-        # COUNT(*), not COUNT(id): with an index on the latest field, PostgreSQL reads only that index.
-        return self.items().aggregate(count=Count("*"), latest=Max(self.latest_field))
-
-    @cached_property
-    def paginator(self):
-        paginator = Paginator(self.items(), self.limit)  # no per-language entries here (i18n is off)
-        paginator.count = self.summary["count"]
-        return paginator
-
-    def get_latest_lastmod(self):
-        return self.summary["latest"]
 
 
 class ArticleSitemap(SummarisedSitemap):
@@ -67,11 +38,8 @@ class AuthorSitemap(SummarisedSitemap):
     latest_field = "lastmod"
 
     def items(self):
-        return (
-            Author.objects.filter(articles__in=Article.objects.published())
-            .annotate(lastmod=Max("articles__updated_at"))
-            .order_by("slug")
-        )
+        # The latest change among the author's published pieces: the join the filter made.
+        return Author.objects.with_published_articles().annotate(lastmod=Max("articles__updated_at")).order_by("slug")
 
     def lastmod(self, author):
         return author.lastmod

@@ -36,7 +36,6 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
     list_filter = ["kind", "year"]
     search_fields = ["key", "title", "authors", "container", "doi", "pmid"]
     readonly_fields = ["created_at", "updated_at"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["key", "kind", "title", "authors", "opened_revision"]}),
         ("Where it appeared", {"fields": ["container", "year", "date", "volume", "issue", "pages"]}),

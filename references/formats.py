@@ -427,7 +427,3 @@ def detect_format(filename, text):
     if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return FORMATS["bib"]
     return None
-
-
-def write(references, extension):
-    return "".join(FORMATS[extension].write(references))

@@ -5,7 +5,7 @@ from django.core import signing
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 
-from articles.editing import GuardedModelForm, links_default_to_https
+from ldnsite.editing import GuardedModelForm
 
 from .formats import FORMATS, ReferenceFileError
 from .importing import IMPORTED_FIELDS, PlannedImport, parse, plan_import, read_text, unused_key
@@ -192,7 +192,6 @@ class ReferenceAdminForm(GuardedModelForm):
 
     class Meta:
         model = Reference
-        formfield_callback = links_default_to_https
         fields = ["key", *IMPORTED_FIELDS]
 
     def __init__(self, *args, **kwargs):

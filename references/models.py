@@ -33,6 +33,16 @@ class ReferenceQuerySet(models.QuerySet):
         """The distinct publication years on record, newest first (for the library's filter)."""
         return self.exclude(year=None).order_by("-year").values_list("year", flat=True).distinct()
 
+    def citing_pieces(self):
+        """The pieces that cite any of these works, as a queryset of ``articles.Article``.
+
+        The articles app declares the relation (``Article.references``, whose reverse is
+        ``Reference.articles``); the library reaches pieces only through it and imports nothing from
+        articles, so the dependency between the two apps points one way.
+        """
+        piece = self.model._meta.get_field("articles").related_model
+        return piece.objects.filter(pk__in=piece.objects.filter(references__in=self).values("pk"))
+
 
 @reversion.register()
 class Reference(models.Model):

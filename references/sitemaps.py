@@ -2,7 +2,7 @@
 
 from django.contrib.sitemaps import Sitemap
 
-from articles.sitemaps import SummarisedSitemap
+from ldnsite.sitemaps import SummarisedSitemap
 
 from .models import Condition, Reference, Study
 

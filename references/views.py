@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.generic import DetailView, ListView
 
-from articles.models import Article
 from ldnsite.pagination import KeysFirstPaginator
 
 from .charts import effect_chart
@@ -238,8 +237,9 @@ class StudyDetailView(DetailView):
             reports=reports,
             reports_differ=len(reports) > 1 and len(figures) > 1,
             main_report=next((r for r in reports if r.is_main), None),
-            citing_articles=Article.objects.published()
-            .filter(pk__in=Article.objects.filter(citations__reference__study_reports__study=self.object).values("pk"))
+            citing_articles=Reference.objects.filter(study_reports__study=self.object)
+            .citing_pieces()
+            .published()
             .with_cards(),
             **kwargs,
         )
@@ -264,11 +264,7 @@ class ConditionDetailView(DetailView):
     def get_context_data(self, **kwargs):
         studies = list(Study.objects.filter(conditions=self.object).with_figures().order_by("year", "title", "pk"))
         designs = Counter(study.get_design_display().lower() for study in studies)
-        articles = Article.objects.published().filter(
-            pk__in=Article.objects.filter(citations__reference__study_reports__study__conditions=self.object).values(
-                "pk"
-            )
-        )
+        articles = Reference.objects.filter(study_reports__study__conditions=self.object).citing_pieces().published()
         return super().get_context_data(
             studies=studies,
             participants=sum(study.participants or 0 for study in studies),

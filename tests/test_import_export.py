@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from articles.models import Article
-from references.formats import FORMATS, ReferenceFileError, write
+from references.formats import FORMATS, ReferenceFileError
 from references.importing import apply_import, parse, plan_import, read_text
 from references.models import Reference, Study
 
@@ -19,6 +19,10 @@ FIELDS += ["doi", "pmid", "url", "note", "ama_html", "vancouver_html"]
 
 def library_snapshot():
     return sorted(Reference.objects.values_list(*FIELDS))
+
+
+def write(references, extension):
+    return "".join(FORMATS[extension].write(references))
 
 
 def import_text(text, filename=""):

@@ -9,17 +9,10 @@ keeps their version: nothing is overwritten without someone knowing.
 """
 
 from django import forms
-from django.db import connection, models
+from django.db import connection
 from django.utils import timezone
 from django.utils.text import Truncator
 from reversion.models import Version
-
-
-def links_default_to_https(model_field, **kwargs):
-    """A ModelForm ``formfield_callback``: a pasted address without a scheme is taken as https."""
-    if isinstance(model_field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return model_field.formfield(**kwargs)
 
 
 class GuardedModelForm(forms.ModelForm):
