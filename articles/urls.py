@@ -2,7 +2,7 @@ from django.urls import path
 
 from references import converters  # noqa: F401 (registers export_format, used below)
 
-from . import api, feeds, views
+from . import feeds, views
 
 app_name = "articles"
 
@@ -19,9 +19,4 @@ urlpatterns = [
     path("feeds/articles.atom", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
     path("tags/<slug:slug>/feed.rss", feeds.TagFeed(), name="tag_feed_rss"),
     path("tags/<slug:slug>/feed.atom", feeds.TagAtomFeed(), name="tag_feed_atom"),
-    path("api/articles/", api.article_list, name="api_articles"),
-    path("api/articles/<slug:slug>/", api.article_detail, name="api_article"),
-    path("api/authors/", api.author_list, name="api_authors"),
-    path("api/authors/<slug:slug>/", api.author_detail, name="api_author"),
-    path("api/tags/", api.tag_list, name="api_tags"),
 ]

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "reversion",
     "reversion_compare",
     "taggit",
+    "ninja",  # the API's browsable docs (its templates and Swagger UI's static files)
     "references",
     "articles",
 ]

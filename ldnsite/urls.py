@@ -8,10 +8,12 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
-from articles import api
+from articles.api import router as pieces_api
 from articles.sitemaps import ArticleSitemap, AuthorSitemap, PageSitemap, TagSitemap
 from articles.views import HomeView
 from ldnsite.admin_rules import view_on_site
+from ldnsite.api import api, not_found
+from references.api import router as library_api
 from references.sitemaps import ConditionSitemap, ReferenceSitemap, StudySitemap
 
 admin.site.site_header = "LDN Evidence: editors' desk"
@@ -27,6 +29,9 @@ class FaviconView(RedirectView):
     def get_redirect_url(self, *args, **kwargs):
         return static("favicon.svg")
 
+
+api.add_router("", pieces_api)
+api.add_router("", library_api)
 
 handler500 = "ldnsite.views.server_error"
 
@@ -53,12 +58,13 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("articles.urls")),
     path("", include("references.urls")),
+    path("api/", api.urls),
     # In place of the admin's own "View on site" shortcut, which asks no permission about the object.
     path(f"{settings.ADMIN_URL}r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path(settings.ADMIN_URL, admin.site.urls),
     # Uploaded media, on a laptop only (DEBUG): in production the proxy or object storage serves them.
     *media_urls(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
     # Last: any other address under /api/ answers in JSON, not with the HTML 404 page.
-    path("api/", api.not_found),
-    path("api/<path:rest>", api.not_found),
+    path("api/", not_found),
+    path("api/<path:rest>", not_found),
 ]

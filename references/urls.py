@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, converters, views  # noqa: F401 (importing converters registers them)
+from . import converters, views  # noqa: F401 (importing converters registers them)
 
 app_name = "references"
 
@@ -14,6 +14,4 @@ urlpatterns = [
     path("studies/<slug:slug>/", views.StudyDetailView.as_view(), name="study"),
     path("conditions/", views.ConditionListView.as_view(), name="conditions"),
     path("conditions/<slug:slug>/", views.ConditionDetailView.as_view(), name="condition"),
-    path("api/references/", api.reference_list, name="api_references"),
-    path("api/references/<citation_key:key>/", api.reference_detail, name="api_reference"),
 ]

@@ -21,7 +21,7 @@ def hidden_draft(make_article, make_author):
 def get(client, url, status=200, **query):
     response = client.get(url, query)
     assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/json; charset=utf-8"
     return response.json()
 
 
