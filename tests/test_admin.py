@@ -192,6 +192,12 @@ def test_editor_adds_a_reference_by_pasting_doi_and_pubmed_links(admin_client):
     assert (reference.doi, reference.pmid) == ("10.1002/art.37734", "19453963")
 
 
+def test_an_address_typed_without_its_scheme_is_kept_as_https(admin_client):
+    data = reference_form(kind="website", url="www.example.org/ldn-guide")
+    assert admin_client.post("/admin/references/reference/add/", data).status_code == 302
+    assert Reference.objects.get(key="younger2013").url == "https://www.example.org/ldn-guide"
+
+
 def test_duplicate_doi_in_the_admin_names_the_problem_and_keeps_the_input(admin_client, make_reference):
     make_reference(key="first", doi="10.1002/art.37734")
     response = admin_client.post("/admin/references/reference/add/", reference_form(doi="doi:10.1002/art.37734"))
