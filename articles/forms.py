@@ -4,7 +4,7 @@ from django import forms
 
 from references.models import Reference
 
-from .search import ARTICLE, MAX_QUERY_LENGTH
+from .search.query import ARTICLE, MAX_QUERY_LENGTH
 
 
 class ArticleFilterForm(forms.Form):

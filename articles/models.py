@@ -94,7 +94,7 @@ class Author(models.Model):
         return self.display_name
 
     def save(self, *args, **kwargs):
-        self.bio_html = render_markdown(self.bio)
+        self.derive()
         self.revision += 1
         uploaded = bool(self.photo) and not self.photo._committed
         super().save(*args, **kwargs)
@@ -104,6 +104,10 @@ class Author(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"slug": self.slug})
+
+    def derive(self):
+        """Render the biography: run by save(), and by anything that writes authors in bulk."""
+        self.bio_html = render_markdown(self.bio)
 
     def clean(self):
         if self.photo and not self.photo_alt.strip():
@@ -192,6 +196,22 @@ class TaggedArticle(TaggedItemBase):
     """The tag-to-article link, with a real foreign key (faster joins than taggit's generic one)."""
 
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+def number_citations(rendered, reference_ids, listed=()):
+    """The numbered reference list, as (reference id, position, times cited) rows.
+
+    The works the body cites come first, in order of first citation; the works already listed
+    (``listed``, reference ids in their order) that the body does not cite follow, cited 0 times.
+    ``reference_ids`` maps each cited key to its reference's id.
+    """
+    cited_ids = [reference_ids[key] for key in rendered.cited_keys]
+    rows = [
+        (pk, position, rendered.times_cited[key])
+        for position, (key, pk) in enumerate(zip(rendered.cited_keys, cited_ids, strict=True), 1)
+    ]
+    uncited = [pk for pk in listed if pk not in cited_ids]
+    return rows + [(pk, position, 0) for position, pk in enumerate(uncited, len(rows) + 1)]
 
 
 @reversion.register(follow=["bylines", "citations", "tagged_items"])
@@ -312,10 +332,7 @@ class Article(models.Model):
         are saved, so that the editor's own additions are kept. A body citing an
         unknown key raises ``CitationKeyError`` and nothing is saved.
         """
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-        rendered = render_article_body(self.body)
-        self.body_html = rendered.html
+        rendered = self.derive()
         self.revision += 1
         uploaded = bool(self.lead_image) and not self.lead_image._committed
         with transaction.atomic(using=kwargs.get("using")):
@@ -328,6 +345,18 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def derive(self):
+        """Fill the fields worked out from the others and return the rendered body (for its citations).
+
+        A published piece without a date is dated now; the body is rendered to HTML. The one
+        derivation: save() runs it, and so does anything that writes pieces in bulk.
+        """
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        rendered = render_article_body(self.body)
+        self.body_html = rendered.html
+        return rendered
 
     def clean(self):
         if missing := unknown_keys(render_article_body(self.body).cited_keys):
@@ -358,13 +387,7 @@ class Article(models.Model):
         if missing := [key for key in rendered.cited_keys if key not in references]:
             raise CitationKeyError(missing)
         current = list(self.citations.order_by("position", "id").values_list("reference_id", "position", "times_cited"))
-        cited_ids = [references[key] for key in rendered.cited_keys]
-        uncited_ids = [reference_id for reference_id, _, _ in current if reference_id not in cited_ids]
-        wanted = [
-            (pk, position, rendered.times_cited[key])
-            for position, (key, pk) in enumerate(zip(rendered.cited_keys, cited_ids, strict=True), 1)
-        ]
-        wanted += [(pk, position, 0) for position, pk in enumerate(uncited_ids, len(wanted) + 1)]
+        wanted = number_citations(rendered, references, [reference_id for reference_id, _, _ in current])
         if wanted != current:
             self.citations.all().delete()
             Citation.objects.bulk_create(

@@ -11,15 +11,15 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from ldnsite import page_cache
 from references.models import Reference, Study
 
-from . import search
 from .dependencies import CHANGES, study_conditions_changed
+from .search import index
 
 
 def _reindex(depends, row):
     if pieces := depends.pieces_indexed(row):
-        search.index_articles(pieces)
+        index.index_articles(pieces)
     if references := depends.references_indexed(row):
-        search.index_references(Reference.objects.filter(pk__in=references))
+        index.refresh_vectors(Reference.objects.filter(pk__in=references))
 
 
 def _before_save(sender, instance, **kwargs):

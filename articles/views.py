@@ -13,9 +13,11 @@ from ldnsite.pagination import CappedCountPaginator, KeysFirstPaginator
 from references.models import Reference, Study
 from references.views import download, download_links
 
-from . import search, workflow
+from . import workflow
 from .forms import ArticleFilterForm, SearchForm
 from .models import Article, Author, published_tags
+from .search.query import MAX_QUERY_LENGTH, ranked
+from .search.results import hits
 from .structured_data import article_ld
 
 HOME_ARTICLES = 6
@@ -164,7 +166,7 @@ class SearchView(ListView):
                 return Article.objects.none()
         if not query.strip():
             return Article.objects.none()
-        return search.ranked(query, kind=kind, tag=self.tag)
+        return ranked(query, kind=kind, tag=self.tag)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -174,8 +176,8 @@ class SearchView(ListView):
             query=query,
             tag=self.tag,
             problem=self.problem,
-            hits=search.hits(context["rows"], query) if context["rows"] else [],
+            hits=hits(context["rows"], query) if context["rows"] else [],
             kinds=self.form.fields["kind"].choices,
-            truncated=len(self.request.GET.get("q", "")) > search.MAX_QUERY_LENGTH,
+            truncated=len(self.request.GET.get("q", "")) > MAX_QUERY_LENGTH,
         )
         return context

@@ -55,7 +55,7 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from references.generating import generate_studies
+    from ldnsite.generating.library import generate_studies
 
     call_command("migrate", verbosity=0)
     call_command("load_demo", stdout=io.StringIO())

@@ -213,8 +213,8 @@ LOGGING = {
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "db://"
 _cache_scheme = urlsplit(CACHE_URL).scheme
 if _cache_scheme in {"redis", "rediss"}:
-    # django-redis keeps one client per connection pool: Django's own backend builds one per command,
-    # which measured 390 µs against 160 µs for the same get_many here (bench/RESULTS.md, fourth round).
+    # django-redis keeps one client per connection pool, where Django's own backend builds one per
+    # command, which shows in every page's get_many (bench/choices.py).
     CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
 elif _cache_scheme == "db":
     CACHES = {

@@ -138,14 +138,21 @@ class Reference(models.Model):
         return f"{self.key}: {title}"
 
     def save(self, *args, **kwargs):
-        self._fill_year_from_date()
-        self.ama_html = format_reference(self, "ama")
-        self.vancouver_html = format_reference(self, "vancouver")
+        self.derive()
         self.revision += 1
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("references:detail", kwargs={"key": self.key})
+
+    def derive(self):
+        """Fill the fields worked out from the others: the year from a full date, the formatted citations.
+
+        The one derivation: save() runs it, and so does anything that writes references in bulk.
+        """
+        self._fill_year_from_date()
+        self.ama_html = format_reference(self, "ama")
+        self.vancouver_html = format_reference(self, "vancouver")
 
     def clean(self):
         self._check_key_change()

@@ -562,7 +562,7 @@ def test_a_reference_reporting_a_study_cannot_be_deleted_from_under_it(admin_cli
 
 @pytest.fixture
 def thousand_studies(db):
-    from references.generating import generate_studies
+    from ldnsite.generating.library import generate_studies
 
     generate_studies(1000, seed=1)
     return Study.objects.count()

@@ -5,7 +5,7 @@
 The same seed gives the same content. The command refuses a database that already
 holds pieces, authors, references or studies, so that it never mixes test data
 into a real site; ``--force`` adds the generated content beside what is there.
-See ``articles.generating`` for what is generated.
+See ``ldnsite.generating`` for what is generated.
 """
 
 import os
@@ -16,8 +16,8 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
 from django.db.migrations.executor import MigrationExecutor
 from tqdm import tqdm
 
-from articles.generating import generate_content
 from articles.models import Article, Author
+from ldnsite.generating import generate_content
 from references.models import Reference, Study
 
 

@@ -1,10 +1,10 @@
-"""Deterministic, realistic references and study records in bulk, for the benchmarks and the scale tests.
+"""Generated references and study records in bulk, for the benchmarks and the scale tests.
 
 Every value comes from a seeded random generator, so the same seed gives the same
-library. Objects are written with ``bulk_create`` in a handful of queries. The
-formatted citations (``ama_html``, ``vancouver_html``) are the slow part: they
-are filled in only when asked, and ``format_references`` can spread them over
-several processes.
+library. Rows are written with ``bulk_create``, after each object's own ``derive()``
+has filled what saving would fill (the formatted citations; a report's effect), so
+nothing here restates a derivation. Formatting citations is the slow part:
+``derive_references`` can spread it over several processes.
 
 Generated records are easy to tell apart: citation keys end in ``-g<number>``,
 study slugs start with ``generated-study-``, DOIs use the 10.5555 test prefix and
@@ -18,8 +18,7 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.utils.text import slugify
 
-from .models import Condition, Reference, Study, StudyReport
-from .styles import format_reference
+from references.models import Condition, Reference, Study, StudyReport
 
 CONDITIONS = [
     "Fibromyalgia",
@@ -119,7 +118,6 @@ KINDS = [
     (Reference.Kind.WEBSITE, 4),
     (Reference.Kind.BOOK, 4),
 ]
-STUDY_DESIGNS = ["randomised", "crossover", "open-label", "cohort", "case-series", "pilot"]
 # The first number a generated PubMed ID takes (real PMIDs are far below it; it fits the column's nine digits).
 PMID_BASE = 900_000_000
 
@@ -146,8 +144,7 @@ def generate_studies(count, seed=1, format_citations=False):
                     year=year - stage,
                 )
                 if format_citations:
-                    reference.ama_html = format_reference(reference, "ama")
-                    reference.vancouver_html = format_reference(reference, "vancouver")
+                    reference.derive()
                 references.append(reference)
                 reports.append((study, reference, _report(rng, is_main=stage == 0)))
         Reference.objects.bulk_create(references, batch_size=500)
@@ -200,12 +197,13 @@ def build_references(rng, numbers):
     return references
 
 
-def _formatted(reference):
-    return format_reference(reference, "ama"), format_reference(reference, "vancouver")
+def _derived(reference):
+    reference.derive()
+    return reference
 
 
-def format_references(references, jobs=1):
-    """Fill in each reference's AMA and Vancouver citations, in ``jobs`` processes when there are many.
+def derive_references(references, jobs=1):
+    """Run each unsaved reference's ``derive()``, in ``jobs`` processes when there are many; return them.
 
     Worker processes are forked: the database connections are closed first, so
     call this outside a transaction.
@@ -213,12 +211,8 @@ def format_references(references, jobs=1):
     if jobs > 1 and len(references) >= 1000:
         connections.close_all()
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            formatted = pool.map(_formatted, references, chunksize=250)
-    else:
-        formatted = map(_formatted, references)
-    for reference, (ama, vancouver) in zip(references, formatted, strict=True):
-        reference.ama_html, reference.vancouver_html = ama, vancouver
-    return references
+            return pool.map(_derived, references, chunksize=250)
+    return [_derived(reference) for reference in references]
 
 
 def attach_studies(rng, references, share, first_number):
@@ -287,6 +281,7 @@ def _write_studies(studies, reports, links):
     Study.objects.bulk_create(studies, batch_size=500)
     for study, reference, report in reports:
         report.study, report.reference = study, reference
+        report.derive_effect()
     StudyReport.objects.bulk_create([report for _, _, report in reports], batch_size=500)
     Study.conditions.through.objects.bulk_create(
         [Study.conditions.through(study=study, condition=condition) for study, condition in links], batch_size=500

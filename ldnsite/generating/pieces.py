@@ -7,9 +7,11 @@ count back from a fixed day, not from today). Pieces vary in length, cite 5 to 1
 works each (some works far more often than others, as in a real library), carry
 3 to 8 tags and one to four authors, and most are published.
 
-Everything is written with ``bulk_create`` in batches, with the derived fields
-(rendered HTML, formatted citations, the search index) filled in as saving would
-fill them. Generated pieces and authors have slugs starting ``generated-``.
+Everything is written with ``bulk_create`` in batches. What saving would work out
+is worked out by the same code saving runs: each object's ``derive()``, the
+reference list's ``number_citations()``, the search text's ``search_index.search_text()``
+and ``search_index.set_vectors()``. Generated pieces and authors have slugs starting
+``generated-``.
 """
 
 import datetime
@@ -22,13 +24,12 @@ from django.db import connections, transaction
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from articles.models import Article, Author, Byline, Citation, TaggedArticle, number_citations
+from articles.search import index as search_index
 from ldnsite import page_cache
-from references import generating as reference_generating
 from references.models import Reference, Study
 
-from . import search
-from .models import Article, Author, Byline, Citation, TaggedArticle
-from .rendering import render_article_body, render_markdown
+from . import library
 
 PREFIX = "generated-"
 # Dates count back from here, so that a seed gives the same content whenever it runs.
@@ -238,21 +239,19 @@ def generate_content(articles, references, seed=1, jobs=1, progress=None):
     first_reference, first_article = Reference.objects.count() + 1, Article.objects.count() + 1
 
     advance = progress("references", references)
-    library = []
+    works = []
     for start in range(0, references, BATCH * 5):
         numbers = range(first_reference + start, first_reference + min(references, start + BATCH * 5))
-        batch = reference_generating.format_references(reference_generating.build_references(rng, numbers), jobs)
+        batch = library.derive_references(library.build_references(rng, numbers), jobs)
         # Each row is written once, with its vector: indexing after the insert would write
         # every row a second time, leaving the table twice its size on disk.
-        search.set_vectors(batch)
+        search_index.set_vectors(batch)
         with transaction.atomic():
             Reference.objects.bulk_create(batch, batch_size=BATCH)
-            made.studies += reference_generating.attach_studies(
-                rng, batch, STUDY_SHARE, first_number=Study.objects.count() + 1
-            )
-        library.extend(batch)
+            made.studies += library.attach_studies(rng, batch, STUDY_SHARE, first_number=Study.objects.count() + 1)
+        works.extend(batch)
         advance(len(batch))
-    made.references = len(library)
+    made.references = len(works)
 
     with transaction.atomic():
         authors = _authors(rng, max(6, articles // 40), Author.objects.count() + 1)
@@ -261,20 +260,19 @@ def generate_content(articles, references, seed=1, jobs=1, progress=None):
     reviewers = [author for author in authors if author.credentials.startswith("MD")] or authors
 
     # Popular works are cited far more often than the rest: weights fall with a power of the rank.
-    cited_weights = list(itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(library))))
+    cited_weights = list(itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(works))))
     author_weights = list(itertools.accumulate(1 / (rank + 1) ** 0.7 for rank in range(len(authors))))
     tag_weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(tags))))
 
     advance = progress("articles", articles)
     for start in range(0, articles, BATCH):
         drafts = [
-            _draft(rng, first_article + n, library, cited_weights, authors, author_weights, tags, tag_weights)
+            _draft(rng, first_article + n, works, cited_weights, authors, author_weights, tags, tag_weights)
             for n in range(start, min(articles, start + BATCH))
         ]
-        for draft, rendered in zip(drafts, _render_all([d.article.body for d in drafts], jobs), strict=True):
-            draft.article.body_html = rendered.html
-            draft.cited_keys, draft.times_cited = rendered.cited_keys, rendered.times_cited
-        search.set_vectors([draft.article for draft in drafts])
+        for draft, (article, rendered) in zip(drafts, _derive_all([d.article for d in drafts], jobs), strict=True):
+            draft.article, draft.rendered = article, rendered
+        search_index.set_vectors([draft.article for draft in drafts])
         with transaction.atomic():
             made.citations += _write_articles(rng, drafts, reviewers)
         made.articles += len(drafts)
@@ -301,13 +299,12 @@ class _Draft:
     references: dict
     authors: list
     tags: list
-    cited_keys: list = None
-    times_cited: dict = None
+    rendered: object = None  # the body as Article.derive() rendered it
 
 
-def _draft(rng, number, library, cited_weights, authors, author_weights, tags, tag_weights):
+def _draft(rng, number, works, cited_weights, authors, author_weights, tags, tag_weights):
     """An unsaved piece with its text (citing 5 to 15 works), its authors and its tags."""
-    cited = {reference.key: reference for reference in _pick(rng, library, cited_weights, rng.randint(5, 15))}
+    cited = {reference.key: reference for reference in _pick(rng, works, cited_weights, rng.randint(5, 15))}
     credited = _pick(rng, authors, author_weights, rng.choice([1, 1, 2, 2, 3, 4]))
     tagged = _pick(rng, tags, tag_weights, rng.randint(3, 8))
     topic, other = rng.sample(tagged, 2)
@@ -327,7 +324,7 @@ def _draft(rng, number, library, cited_weights, authors, author_weights, tags, t
         body=_body(rng, list(cited)),
         status=status,
         published_at=published_at if status in (Article.Status.PUBLISHED, Article.Status.ARCHIVED) else None,
-        search_text=" ".join(sorted([tag.name for tag in tagged] + [author.name for author in credited])),
+        search_text=search_index.search_text([tag.name for tag in tagged] + [author.name for author in credited]),
         revision=1,
     )
     return _Draft(article=article, references=cited, authors=credited, tags=tagged)
@@ -372,31 +369,34 @@ def _body(rng, keys):
     return "\n\n".join(lines)
 
 
-def _render_all(bodies, jobs):
-    if jobs > 1 and len(bodies) >= 200:
+def _derived(article):
+    return article, article.derive()
+
+
+def _derive_all(articles, jobs):
+    """Each unsaved piece with what its ``derive()`` returned, in ``jobs`` processes when there are many."""
+    if jobs > 1 and len(articles) >= 200:
         connections.close_all()
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return pool.map(render_article_body, bodies, chunksize=50)
-    return [render_article_body(body) for body in bodies]
+            return pool.map(_derived, articles, chunksize=50)
+    return [_derived(article) for article in articles]
 
 
 def _authors(rng, count, first_number):
     """``count`` authors, a few of them clinicians who review pieces."""
     authors = []
     for n in range(count):
-        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(reference_generating.SURNAMES)}"
-        bio = f"{name} writes about pain research. {_sentence(rng)}"
-        authors.append(
-            Author(
-                name=name,
-                slug=f"{PREFIX}{first_number + n}-{slugify(name)}",
-                credentials=rng.choice(CREDENTIALS),
-                affiliation=rng.choice(AFFILIATIONS),
-                bio=bio,
-                bio_html=render_markdown(bio),
-                revision=1,
-            )
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(library.SURNAMES)}"
+        author = Author(
+            name=name,
+            slug=f"{PREFIX}{first_number + n}-{slugify(name)}",
+            credentials=rng.choice(CREDENTIALS),
+            affiliation=rng.choice(AFFILIATIONS),
+            bio=f"{name} writes about pain research. {_sentence(rng)}",
+            revision=1,
         )
+        author.derive()
+        authors.append(author)
     return Author.objects.bulk_create(authors)
 
 
@@ -420,14 +420,10 @@ def _write_articles(rng, drafts, reviewers):
     for draft in drafts:
         bylines += [Byline(article=draft.article, author=a, position=i) for i, a in enumerate(draft.authors)]
         tagged += [TaggedArticle(content_object=draft.article, tag=tag) for tag in draft.tags]
+        reference_ids = {key: reference.pk for key, reference in draft.references.items()}
         citations += [
-            Citation(
-                article=draft.article,
-                reference=draft.references[key],
-                position=position,
-                times_cited=draft.times_cited[key],
-            )
-            for position, key in enumerate(draft.cited_keys, 1)
+            Citation(article=draft.article, reference_id=reference_id, position=position, times_cited=times_cited)
+            for reference_id, position, times_cited in number_citations(draft.rendered, reference_ids)
         ]
     Byline.objects.bulk_create(bylines, batch_size=BATCH)
     TaggedArticle.objects.bulk_create(tagged, batch_size=BATCH)
