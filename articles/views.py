@@ -10,8 +10,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from ldnsite.pagination import CappedCountPaginator, KeysFirstPaginator
+from references.downloads import download, download_links
 from references.models import Reference, Study
-from references.views import download, download_links
 
 from . import workflow
 from .forms import ArticleFilterForm, SearchForm

@@ -1,0 +1,78 @@
+"""A study's page, and the conditions: their list and a page each saying what the studies of it show."""
+
+from collections import Counter
+
+from django.db.models import Count, Prefetch
+from django.urls import reverse
+from django.views.generic import DetailView, ListView
+
+from ..charts import effect_chart
+from ..models import Condition, Reference, Study, StudyReport
+
+
+class StudyDetailView(DetailView):
+    """One study: its design, the editors' grade, and every report of it with the figures each gives."""
+
+    template_name = "references/study_detail.html"
+    context_object_name = "study"
+
+    def get_queryset(self):
+        return Study.objects.with_figures().prefetch_related(
+            "conditions", Prefetch("reports", queryset=StudyReport.objects.select_related("reference"))
+        )
+
+    def get_context_data(self, **kwargs):
+        reports = list(self.object.reports.all())
+        figures = {(r.participants, r.effect_pct, r.intervention_change_pct, r.comparator_change_pct) for r in reports}
+        return super().get_context_data(
+            reports=reports,
+            reports_differ=len(reports) > 1 and len(figures) > 1,
+            main_report=next((r for r in reports if r.is_main), None),
+            citing_articles=Reference.objects.filter(study_reports__study=self.object)
+            .citing_pieces()
+            .published()
+            .with_cards(),
+            **kwargs,
+        )
+
+
+class ConditionListView(ListView):
+    template_name = "references/condition_list.html"
+    context_object_name = "conditions"
+
+    def get_queryset(self):
+        return Condition.objects.annotate(study_count=Count("studies"))
+
+
+class ConditionDetailView(DetailView):
+    """A condition: how much evidence there is, a chart of the reported effects, and the pieces about it."""
+
+    template_name = "references/condition_detail.html"
+    context_object_name = "condition"
+    queryset = Condition.objects.all()
+    related_articles = 10
+
+    def get_context_data(self, **kwargs):
+        studies = list(Study.objects.filter(conditions=self.object).with_figures().order_by("year", "title", "pk"))
+        designs = Counter(study.get_design_display().lower() for study in studies)
+        articles = Reference.objects.filter(study_reports__study__conditions=self.object).citing_pieces().published()
+        return super().get_context_data(
+            studies=studies,
+            participants=sum(study.participants or 0 for study in studies),
+            designs=[_counted(count, design) for design, count in designs.most_common()],
+            chart=effect_chart(studies),
+            articles=articles.with_cards()[: self.related_articles],
+            table_url=reverse("references:studies") + f"?condition={self.object.slug}",
+            **kwargs,
+        )
+
+
+def _counted(count, noun):
+    """“1 pilot study”, “2 pilot studies”, “3 case series”, “2 meta-analyses”."""
+    if count == 1 or noun.endswith("series"):
+        return f"{count} {noun}"
+    if noun.endswith("study"):
+        return f"{count} {noun[:-1]}ies"
+    if noun.endswith("analysis"):
+        return f"{count} {noun[:-2]}es"
+    return f"{count} {noun}s"
