@@ -310,3 +310,19 @@ def test_the_header_links_follow_the_prefix_the_site_is_served_under(client, db,
     at_the_root = client.get("/").content.decode()
     assert 'href="/ldn/articles/"' in under_a_path and 'action="/ldn/search/"' in under_a_path
     assert 'href="/articles/"' in at_the_root and 'action="/search/"' in at_the_root
+
+
+@pytest.mark.parametrize(
+    ("names", "card", "page"),
+    [
+        (["Ada Ng"], "Ada Ng ·", 'By <a href="/authors/{0}/">Ada Ng</a> ·'),
+        (["Ada Ng", "Bo <b>Li</b>"], "Ada Ng and Bo &lt;b&gt;Li&lt;/b&gt; ·", None),
+        (["Ada Ng", "Bo Li", "Cy Ho"], "Ada Ng, Bo Li and Cy Ho ·", None),
+    ],
+)
+def test_a_byline_joins_its_authors_as_a_reader_says_them(client, make_article, make_author, names, card, page):
+    authors = [make_author(name=name, credentials="") for name in names]
+    article = make_article(authors=authors)
+    assert card in " ".join(client.get("/articles/").content.decode().split())
+    if page:
+        assert page.format(authors[0].slug) in " ".join(client.get(article.get_absolute_url()).content.decode().split())
