@@ -142,13 +142,13 @@ class ArticleAdmin(RuleCheckedAdminMixin, NamedAutocompleteMixin, CompareVersion
     list_filter = ["status", ReviewOverdueFilter, "tags", "authors"]
     autocomplete_fields = ["medical_reviewer"]
     autocomplete_placeholders = {"medical_reviewer": "Find the reviewer among the authors"}
-    search_fields = ["title", "dek", "body"]
+    search_fields = ["title", "summary", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created_at", "updated_at"]
     inlines = [BylineInline, CitationInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "dek", "body", "tags", "opened_revision"]}),
+        (None, {"fields": ["title", "slug", "summary", "body", "tags", "opened_revision"]}),
         ("Lead image", {"fields": ["lead_image", "lead_image_alt"]}),
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
         ("Medical review", {"fields": ["approve_review", "review_note", "medical_reviewer", "last_reviewed"]}),

@@ -101,7 +101,7 @@ def article_summary(request, article):
     return {
         "slug": article.slug,
         "title": article.title,
-        "summary": article.dek,
+        "summary": article.summary,
         "published_at": article.published_at.isoformat(),
         "updated_at": article.updated_at.isoformat(),
         "authors": [author_summary(request, author) for author in article.credited_authors],

@@ -31,7 +31,7 @@ class LatestArticlesFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.dek
+        return item.summary
 
     def item_author_name(self, item):
         return ", ".join(author.display_name for author in item.credited_authors) or None

@@ -159,7 +159,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def with_snippets(self):
         """What a search result prints: the title, linked, and a snippet cut from the summary and the text."""
-        return self.only("title", "slug", "dek", "body_html")
+        return self.only("title", "slug", "summary", "body_html")
 
     def with_credits(self):
         """Every field, with the authors in order and the tags fetched for all the rows at once."""
@@ -239,8 +239,7 @@ class Article(models.Model):
         help_text="The piece's address on the site, e.g. /articles/ldn-for-fibromyalgia-pain/. Keep it once published.",
         error_messages={"unique": "Another article already uses this slug; choose a different one."},
     )
-    dek = models.TextField(
-        "summary",
+    summary = models.TextField(
         max_length=600,
         help_text="One short paragraph, shown under the title and in lists: what the piece tells the reader.",
     )

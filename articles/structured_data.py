@@ -41,7 +41,7 @@ def article_ld(article, absolute):
         "mainEntityOfPage": url,
         "headline": article.title,
         "name": article.title,
-        "description": article.dek,
+        "description": article.summary,
         "dateModified": article.updated_at.isoformat(),
         "author": [_person(author, absolute) for author in article.credited_authors],
         "keywords": sorted(tag.name for tag in article.tags.all()),

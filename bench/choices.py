@@ -59,7 +59,7 @@ def vectors(repeat):
     if connection.vendor != "postgresql":
         print("search vectors: skipped (set DATABASE_URL to a PostgreSQL database)")
         return
-    piece = Article(title="LDN and sleep", dek="What the trials say.", search_text="sleep", body="Text. " * 200)
+    piece = Article(title="LDN and sleep", summary="What the trials say.", search_text="sleep", body="Text. " * 200)
 
     def compile_expression(expression):
         query = Article.objects.all().query

@@ -111,7 +111,7 @@ def main():
             Article(
                 title=sentence(rng, 6),
                 slug=f"bench-{n}",
-                dek=sentence(rng, 25),
+                summary=sentence(rng, 25),
                 body="\n\n".join(sentence(rng, 40) for _ in range(rng.randint(3, 12))),
                 body_html="",
                 search_text=" ".join(rng.sample(WORDS, 5)),

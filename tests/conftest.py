@@ -73,7 +73,7 @@ def make_article(db, make_author):
         values = {
             "title": f"Evidence piece {n}",
             "slug": f"evidence-piece-{n}",
-            "dek": f"What evidence piece {n} tells the reader.",
+            "summary": f"What evidence piece {n} tells the reader.",
             "body": "## Findings\n\nPain fell.",
             "status": Article.Status.PUBLISHED,
             "published_at": timezone.now() - datetime.timedelta(days=1),

@@ -13,7 +13,7 @@ def article_form(**overrides):
     data = {
         "title": "LDN and sleep",
         "slug": "ldn-and-sleep",
-        "dek": "What the trials say about sleep.",
+        "summary": "What the trials say about sleep.",
         "body": "## Sleep\n\nNo change in the 2013 trial.",
         "tags": "fibromyalgia, sleep",
         "status": "draft",

@@ -164,7 +164,7 @@ def test_editor_signs_in_edits_a_piece_and_readers_see_the_edit(browser, site):
     page.get_by_role("link", name="Articles").first.click()
     page.get_by_role("link", name="Low-Dose Naltrexone for Fibromyalgia Pain").click()
     shoot(page, "desktop", "admin-article")
-    page.fill("#id_dek", "A revised summary, written by the editor in the browser.")
+    page.fill("#id_summary", "A revised summary, written by the editor in the browser.")
     page.locator("input[name=_save]").first.click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
 
@@ -179,7 +179,7 @@ def test_editor_writes_a_piece_with_inline_citations_and_publishes_it(browser, s
     page = sign_in_as_editor(browser, site + "/admin/articles/article/add/")
 
     page.fill("#id_title", "Two trials, one question")
-    page.fill("#id_dek", "How the 2009 pilot and the 2013 trial compare.")
+    page.fill("#id_summary", "How the 2009 pilot and the 2013 trial compare.")
     page.fill(
         "#id_body",
         "## Two trials\n\nThe pilot came first.[@younger2009] The full trial followed "
@@ -219,7 +219,7 @@ def test_a_piece_goes_from_author_to_reviewer_to_editor_to_readers(browser, site
     # The author writes a draft and submits it for review; she has no way to publish.
     amy = sign_in(browser, site + "/admin/articles/article/add/", "amy", "amy-pass-2026")
     amy.fill("#id_title", "Sleep on low-dose naltrexone")
-    amy.fill("#id_dek", "What the trials said about sleep.")
+    amy.fill("#id_summary", "What the trials said about sleep.")
     expect(amy.locator("#id_slug")).to_have_value("sleep-on-low-dose-naltrexone")  # filled from the title
     amy.fill("#id_body", "In the 2013 trial, sleep did not change.[@younger2013]")
     assert amy.locator("#id_status option[value=published]").count() == 0  # not hers to choose
@@ -272,7 +272,7 @@ def test_an_author_is_refused_at_the_history_and_recover_doors_of_someone_elses_
         with reversion.create_revision():
             reversion.set_user(users["otto"])
             pieces[slug] = Article.objects.create(
-                title=title, slug=slug, dek="A piece by Otto.", body="Take 4.5 mg.", created_by=users["otto"]
+                title=title, slug=slug, summary="A piece by Otto.", body="Take 4.5 mg.", created_by=users["otto"]
             )
     pieces["ottos-deleted"].delete()
     deleted = Version.objects.get_deleted(Article).get()

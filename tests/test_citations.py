@@ -66,7 +66,7 @@ def test_listed_but_uncited_references_follow_the_cited_ones(make_article, make_
 @pytest.mark.django_db
 def test_saving_text_that_cites_an_unknown_key_saves_nothing(make_reference):
     make_reference(key="known")
-    article = Article(title="T", slug="t", dek="D", body="[@known] [@missing1; @missing2]")
+    article = Article(title="T", slug="t", summary="D", body="[@known] [@missing1; @missing2]")
     with pytest.raises(CitationKeyError) as error:
         article.save()
     assert error.value.keys == ["missing1", "missing2"]

@@ -177,7 +177,7 @@ def test_article_json_ld_describes_the_piece_its_authors_and_references(client, 
 
 
 def test_json_ld_cannot_be_broken_out_of(client, make_article):
-    article = make_article(title="</script><script>alert(1)</script>", dek="& < >")
+    article = make_article(title="</script><script>alert(1)</script>", summary="& < >")
     html = client.get(article.get_absolute_url()).content.decode()
     assert "</script><script>alert(1)" not in html
     assert json_ld(html)["headline"] == "</script><script>alert(1)</script>"

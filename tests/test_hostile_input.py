@@ -141,7 +141,7 @@ def hostile_site(site):
         article = Article.objects.create(
             title=vector[:200],
             slug=f"xss-{n}",
-            dek=vector[:600],
+            summary=vector[:600],
             body=f"{vector}\n\nAs reported [@xss{n}].",
             status=Article.Status.PUBLISHED,
         )
@@ -248,7 +248,7 @@ def test_random_page_numbers_are_a_page_or_a_404(demo_client, url, page):
 
 ADMIN_FORMS = {
     "/admin/articles/article/add/": {
-        "fields": ["title", "slug", "dek", "body", "tags", "status", "published_at_0", "published_at_1"],
+        "fields": ["title", "slug", "summary", "body", "tags", "status", "published_at_0", "published_at_1"],
         "inlines": ["bylines", "citations"],
     },
     "/admin/articles/author/add/": {"fields": ["name", "slug", "credentials", "affiliation", "website", "bio"]},

@@ -83,7 +83,7 @@ def test_a_bad_upload_in_the_admin_is_a_form_error_and_saves_nothing(admin_clien
 
 
 def test_alt_text_is_required_with_an_image(make_article):
-    article = Article(title="t", slug="t", dek="d", lead_image="articles/x.png")
+    article = Article(title="t", slug="t", summary="d", lead_image="articles/x.png")
     with pytest.raises(ValidationError) as caught:
         article.full_clean(exclude=["lead_image"])
     assert "Describe the image" in caught.value.message_dict["lead_image_alt"][0]

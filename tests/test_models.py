@@ -109,20 +109,20 @@ def test_published_includes_only_published_pieces_whose_time_has_come(make_artic
 
 def test_publishing_without_a_date_publishes_now(db):
     before = timezone.now()
-    article = Article.objects.create(title="T", slug="t", dek="D", status=Article.Status.PUBLISHED)
+    article = Article.objects.create(title="T", slug="t", summary="D", status=Article.Status.PUBLISHED)
     assert before <= article.published_at <= timezone.now()
     assert Article.objects.published().filter(pk=article.pk).exists()
 
 
 def test_a_draft_keeps_an_empty_publication_date(db):
-    article = Article.objects.create(title="T", slug="t", dek="D")
+    article = Article.objects.create(title="T", slug="t", summary="D")
     assert article.status == Article.Status.DRAFT
     assert article.published_at is None
 
 
 def test_body_is_rendered_and_sanitised_on_save(db):
     article = Article.objects.create(
-        title="T", slug="t", dek="D", body="# Results\n\n**Less** pain <script>x()</script>"
+        title="T", slug="t", summary="D", body="# Results\n\n**Less** pain <script>x()</script>"
     )
     assert article.body_html.startswith("<h2>Results</h2>")
     assert "<strong>Less</strong>" in article.body_html
@@ -130,7 +130,7 @@ def test_body_is_rendered_and_sanitised_on_save(db):
 
 
 def test_body_html_follows_every_edit(db):
-    article = Article.objects.create(title="T", slug="t", dek="D", body="first")
+    article = Article.objects.create(title="T", slug="t", summary="D", body="first")
     article.body = "second"
     article.save()
     article.refresh_from_db()
@@ -139,7 +139,7 @@ def test_body_html_follows_every_edit(db):
 
 def test_slug_clash_is_refused_with_a_clear_message(make_article):
     make_article(slug="ldn-pain")
-    errors = errors_of(Article(title="Other", slug="ldn-pain", dek="D"))
+    errors = errors_of(Article(title="Other", slug="ldn-pain", summary="D"))
     assert errors["slug"] == ["Another article already uses this slug; choose a different one."]
 
 

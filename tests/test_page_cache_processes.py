@@ -30,7 +30,7 @@ def production(transactional_db, static_root, make_author):
     call_command("load_demo", verbosity=0)
     author = make_author(name="Quentin Quill", slug="quentin-quill")
     piece = Article.objects.create(
-        title=TITLE, slug=SLUG, dek="A note on doses.", body="Quixotic text.", status=Article.Status.PUBLISHED
+        title=TITLE, slug=SLUG, summary="A note on doses.", body="Quixotic text.", status=Article.Status.PUBLISHED
     )
     piece.bylines.create(author=author, position=1)
     piece.tags.add("quixotic topic")

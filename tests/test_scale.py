@@ -39,7 +39,9 @@ def generate(articles, references, *extra):
 
 def fingerprint():
     return (
-        list(Article.objects.order_by("slug").values_list("slug", "title", "dek", "body", "status", "published_at")),
+        list(
+            Article.objects.order_by("slug").values_list("slug", "title", "summary", "body", "status", "published_at")
+        ),
         list(Reference.objects.order_by("key").values_list("key", "title", "authors", "doi", "ama_html")),
         list(Citation.objects.order_by("article__slug", "position").values_list("article__slug", "reference__key")),
         list(Byline.objects.order_by("article__slug", "position").values_list("article__slug", "author__slug")),

@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 CONFIG = "english"
 # PostgreSQL's default weights for A, B, C and D, which the SQLite ranking copies.
 WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
-ARTICLE_FIELDS = {"title": "A", "dek": "B", "search_text": "B", "body": "C"}
+ARTICLE_FIELDS = {"title": "A", "summary": "B", "search_text": "B", "body": "C"}
 REFERENCE_FIELDS = {"title": "A", "key": "A", "authors": "B", "container": "C", "note": "D"}
 
 

@@ -45,7 +45,7 @@ def hits(rows, query):
     for kind, pk, rank in rows:
         if kind == ARTICLE:
             article = articles[pk]
-            text = f"{article.dek} {_plain_text(article.body_html)}"
+            text = f"{article.summary} {_plain_text(article.body_html)}"
             found.append(Hit(kind, article, rank, highlight(article.title, terms), snippet(text, terms)))
         else:
             reference = references[pk]

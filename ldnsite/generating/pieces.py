@@ -320,7 +320,7 @@ def _draft(rng, number, works, cited_weights, authors, author_weights, tags, tag
     article = Article(
         title=title,
         slug=f"{PREFIX}{number}-{slugify(title)}"[:200].rstrip("-"),
-        dek=f"{_sentence(rng)} {_sentence(rng)}",
+        summary=f"{_sentence(rng)} {_sentence(rng)}",
         body=_body(rng, list(cited)),
         status=status,
         published_at=published_at if status in (Article.Status.PUBLISHED, Article.Status.ARCHIVED) else None,

@@ -206,7 +206,7 @@ ARTICLES = [
         "slug": "low-dose-naltrexone-for-fibromyalgia-pain",
         "title": "Low-Dose Naltrexone for Fibromyalgia Pain",
         "published_at": datetime.datetime(2012, 8, 10, 9, 0, tzinfo=datetime.UTC),
-        "dek": (
+        "summary": (
             "A Stanford team told the 2012 meeting of the American Academy of Pain Medicine that a nightly "
             "4.5 mg dose of naltrexone cut fibromyalgia pain by almost half against placebo, in line with the "
             "group's 2009 pilot study."
@@ -227,7 +227,7 @@ ARTICLES = [
         "slug": "ldn-fibromyalgia-randomised-trial-2013",
         "title": "The 2013 crossover trial: low-dose naltrexone and daily fibromyalgia pain",
         "published_at": datetime.datetime(2013, 3, 1, 9, 0, tzinfo=datetime.UTC),
-        "dek": (
+        "summary": (
             "In 31 women with fibromyalgia, 4.5 mg of naltrexone a day lowered daily pain more than placebo "
             "(28.8% against 18.0%) and lifted mood and life satisfaction, with no effect on fatigue or sleep."
         ),
