@@ -126,7 +126,7 @@ def _conditions_of(study_ids):
     return keys(Condition, links.values_list("condition_id", flat=True))
 
 
-def _behind(study_ids):
+def _glances_showing(study_ids):
     """The public pieces whose "evidence at a glance" shows one of these studies."""
     return keys(Article, _public(Reference.objects.filter(study_reports__study__in=study_ids).citing_pieces()))
 
@@ -203,25 +203,25 @@ def _reference(reference):
     studies = set(StudyReport.objects.filter(reference=reference).values_list("study_id", flat=True))
     touched = {key(Reference, reference.pk), "references"} | keys(Article, _public(citing))
     if studies:  # the year and the citation its studies' pages, rows and glances show
-        touched |= {"studies"} | keys(Study, studies) | _conditions_of(studies) | _behind(studies)
+        touched |= {"studies"} | keys(Study, studies) | _conditions_of(studies) | _glances_showing(studies)
     return touched
 
 
 def _study(study):
-    return {key(Study, study.pk), "studies", "conditions"} | _conditions_of({study.pk}) | _behind({study.pk})
+    return {key(Study, study.pk), "studies", "conditions"} | _conditions_of({study.pk}) | _glances_showing({study.pk})
 
 
 def _report(report):
     studies = {report.study_id, _before(report, "study_id")}
     references = {report.reference_id, _before(report, "reference_id")}
     citing = Reference.objects.filter(pk__in=references).citing_pieces()
-    touched = {"studies", "conditions"} | keys(Study, studies) | _conditions_of(studies) | _behind(studies)
+    touched = {"studies", "conditions"} | keys(Study, studies) | _conditions_of(studies) | _glances_showing(studies)
     return touched | keys(Reference, references) | keys(Article, _public(citing))
 
 
 def _condition(condition):
     studies = Study.objects.filter(conditions=condition).values_list("pk", flat=True)
-    return {key(Condition, condition.pk), "conditions", "studies"} | keys(Study, studies) | _behind(studies)
+    return {key(Condition, condition.pk), "conditions", "studies"} | keys(Study, studies) | _glances_showing(studies)
 
 
 def _nothing(row):
@@ -262,4 +262,9 @@ CHANGES = {
 
 def study_conditions_changed(study_ids, condition_ids):
     """The keys a change to which conditions studies are about touches (Study.conditions, added or removed)."""
-    return {"studies", "conditions"} | keys(Study, study_ids) | keys(Condition, condition_ids) | _behind(study_ids)
+    return (
+        {"studies", "conditions"}
+        | keys(Study, study_ids)
+        | keys(Condition, condition_ids)
+        | _glances_showing(study_ids)
+    )

@@ -102,7 +102,7 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         article = self.object
         return super().get_context_data(
-            studies=Study.objects.behind(article),
+            studies=Study.objects.at_a_glance(article),
             downloads=download_links("articles:references", slug=article.slug),
             structured_data=article_ld(article, self.request.build_absolute_uri),
             # Ask the one public rule whether this is a piece readers cannot see yet.

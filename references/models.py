@@ -256,7 +256,7 @@ class StudyQuerySet(models.QuerySet):
         ranks = [When(grade=grade, then=Value(rank)) for grade, rank in Study.GRADE_RANKS.items()]
         return self.with_figures().annotate(grade_rank=Case(*ranks, default=Value(0))).prefetch_related("conditions")
 
-    def behind(self, article):
+    def at_a_glance(self, article):
         """The article's "evidence at a glance": the studies its references report, oldest first.
 
         Each study gets ``reference_numbers``, the numbers of the article's references that report
