@@ -369,3 +369,23 @@ def test_a_citation_mark_never_starts_a_line(browser, site):
             }).length""",
         )
         assert alone == 0, f"at {width} px a citation mark starts a line"
+
+
+def test_a_developer_reads_the_api_docs_and_tries_a_list(browser, site):
+    """The browsable docs load their scripts under the site's Content-Security-Policy, list every
+    address, and answer a request made from them."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser, "desktop")
+    page.goto(site + "/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("LDN Evidence API")
+    for path in ["/api/articles/", "/api/authors/{slug}/", "/api/tags/", "/api/references/{key}/"]:
+        expect(page.locator(f'.opblock-summary-path[data-path="{path}"]')).to_have_count(1)
+    operation = page.locator(".opblock-get", has=page.locator('.opblock-summary-path[data-path="/api/articles/"]'))
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    expect(operation.locator(".live-responses-table tbody .response-col_status").first).to_have_text("200")
+    expect(operation.locator(".live-responses-table .microlight").first).to_contain_text('"count"')
+    shoot(page, "desktop", "api-docs")
+    assert page.problems == []
