@@ -156,7 +156,16 @@ class ArticleAdmin(RuleCheckedAdminMixin, NamedAutocompleteMixin, CompareVersion
     save_on_top = True
     actions = ["publish_selected", "unpublish_selected"]
     # Shown as the tag list (compare); the rest is derived from what is shown, or changes on every save.
-    compare_exclude = ["tags", "tagged_items", "body_html", "search_text", "search_vector", "revision", "updated_at"]
+    compare_exclude = [
+        "tags",
+        "tagged_items",
+        "body_html",
+        "sections",
+        "search_text",
+        "search_vector",
+        "revision",
+        "updated_at",
+    ]
 
     # The roles (articles.workflow), asked at every door (ldnsite.admin_rules), not only by hiding buttons.
 

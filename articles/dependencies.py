@@ -53,7 +53,7 @@ def _subject(model, field, argument="slug"):
 
 PAGES = {
     # URL name: (what the page shows, from the URL's arguments; the query parameters it reads)
-    "home": (lambda **url: {"articles", "tags"}, ()),
+    "home": (lambda **url: {"articles", "tags", "conditions", "studies"}, ()),
     "articles:list": (lambda **url: {"articles", "tags"}, ("page", "tag")),
     "articles:detail": (_subject(Article, "slug"), ()),
     "articles:tags": (lambda **url: {"tags", "articles"}, ()),

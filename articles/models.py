@@ -133,7 +133,7 @@ def published_tags():
 
 class ArticleQuerySet(models.QuerySet):
     # What a list of cards never prints: the text, its search fields and the reviewer's notes.
-    NOT_ON_CARDS = ("body", "body_html", "search_text", "search_vector", "review_note")
+    NOT_ON_CARDS = ("body", "body_html", "sections", "search_text", "search_vector", "review_note")
 
     def published(self, at=None):
         """Pieces the public may see (at the moment ``at``, by default now): published, and not
@@ -252,6 +252,8 @@ class Article(models.Model):
         ),
     )
     body_html = models.TextField(editable=False, blank=True)
+    # The body's top-level headings, [{"id", "title"}, …], for the page's table of contents.
+    sections = models.JSONField(default=list, editable=False, blank=True)
     lead_image = models.ImageField(
         upload_to="articles/%Y/",
         blank=True,
@@ -354,7 +356,7 @@ class Article(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         rendered = render_article_body(self.body)
-        self.body_html = rendered.html
+        self.body_html, self.sections = rendered.html, rendered.sections
         return rendered
 
     def clean(self):

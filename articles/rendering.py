@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import nh3
 from django.utils.html import escape, format_html
+from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
 from references.models import CITATION_KEY_PATTERN
@@ -107,6 +108,7 @@ _cleaner = nh3.Cleaner(
     },
     attributes={
         "a": {"href", "title", "id"},
+        "h2": {"id"},
         "sup": {"class"},
         "span": {"class"},
         "img": {"src", "alt", "title"},
@@ -153,11 +155,38 @@ def render_markdown(text):
 
 @dataclass
 class RenderedBody:
-    """An article body as HTML, with the keys it cites in order of first citation and how often each."""
+    """An article body as HTML, with the keys it cites in order of first citation and how often each,
+    and its sections: an {"id", "title"} for each top-level heading, in order, for the table of contents."""
 
     html: str = ""
     cited_keys: list[str] = field(default_factory=list)
     times_cited: Counter = field(default_factory=Counter)
+    sections: list[dict] = field(default_factory=list)
+
+
+SECTION_PREFIX = "section-"  # keeps a heading's id apart from the page's own (ref-1, cite-1-1, main…)
+
+
+def _name_sections(tokens):
+    """Give each top-level heading an id made from its words, unique in the text; return the sections."""
+    sections, taken = [], set()
+    for opening, inline in zip(tokens, tokens[1:], strict=False):
+        if opening.type != "heading_open" or opening.tag != f"h{TOP_HEADING_LEVEL}":
+            continue
+        title = " ".join(
+            "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline")).split()
+        )
+        if not title:
+            continue  # an empty heading has nothing to list
+        base = SECTION_PREFIX + (slugify(title)[:60].strip("-") or "part")
+        section_id, number = base, 1
+        while section_id in taken:
+            number += 1
+            section_id = f"{base}-{number}"
+        taken.add(section_id)
+        opening.attrSet("id", section_id)
+        sections.append({"id": section_id, "title": title})
+    return sections
 
 
 def render_article_body(text):
@@ -173,4 +202,5 @@ def render_article_body(text):
                 times_cited.update(key for key, _ in child.meta["items"])
     cited_keys = list(times_cited)  # a Counter keeps first-seen order
     env["citation_numbers"] = {key: number for number, key in enumerate(cited_keys, 1)}
-    return RenderedBody(html=render(), cited_keys=cited_keys, times_cited=times_cited)
+    sections = _name_sections(tokens)
+    return RenderedBody(html=render(), cited_keys=cited_keys, times_cited=times_cited, sections=sections)

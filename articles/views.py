@@ -11,7 +11,7 @@ from taggit.models import Tag
 
 from ldnsite.pagination import CappedCountPaginator, KeysFirstPaginator
 from references.downloads import download, download_links
-from references.models import Reference, Study
+from references.models import Condition, Reference, Study
 
 from . import workflow
 from .forms import ArticleFilterForm, SearchForm
@@ -31,6 +31,7 @@ class HomeView(TemplateView):
         return super().get_context_data(
             latest_articles=Article.objects.published().with_cards()[:HOME_ARTICLES],
             main_tags=published_tags()[:HOME_TAGS],
+            conditions=Condition.objects.with_study_counts().filter(study_count__gt=0).order_by("-study_count", "name"),
             **kwargs,
         )
 

@@ -199,6 +199,12 @@ class Reference(models.Model):
         return self.url or self.doi_url
 
 
+class ConditionQuerySet(models.QuerySet):
+    def with_study_counts(self):
+        """Each condition with ``study_count``, the number of studies of it."""
+        return self.annotate(study_count=models.Count("studies"))
+
+
 class Condition(models.Model):
     """An illness studies are about, from a list editors keep: fibromyalgia, multiple sclerosis, …"""
 
@@ -216,6 +222,8 @@ class Condition(models.Model):
     description = models.TextField(
         blank=True, help_text="One or two plain sentences for readers: what the condition is."
     )
+
+    objects = ConditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -113,7 +113,7 @@ def test_editor_creates_an_article_with_authors_references_and_tags(admin_client
     assert article.credited_authors == [second, first]
     assert list(article.references.all()) == [reference]
     assert sorted(article.tags.names()) == ["fibromyalgia", "sleep"]
-    assert "<h2>Sleep</h2>" in article.body_html
+    assert '<h2 id="section-sleep">Sleep</h2>' in article.body_html
     assert article.published_at is not None
 
 

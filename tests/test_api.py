@@ -40,7 +40,7 @@ def test_article_list_shows_published_pieces_newest_first(client, demo, hidden_d
 
 def test_article_detail_has_the_body_and_the_numbered_references(client, demo):
     data = get(client, "/api/articles/low-dose-naltrexone-for-fibromyalgia-pain/")
-    assert "<h2>The study presented in 2012</h2>" in data["body_html"]
+    assert '<h2 id="section-the-study-presented-in-2012">The study presented in 2012</h2>' in data["body_html"]
     assert [reference["number"] for reference in data["references"]] == [1, 2, 3, 4, 5]
     pilot = data["references"][2]
     assert (pilot["key"], pilot["doi"], pilot["pmid"]) == (

@@ -389,3 +389,30 @@ def test_a_developer_reads_the_api_docs_and_tries_a_list(browser, site):
     expect(operation.locator(".live-responses-table .microlight").first).to_contain_text('"count"')
     shoot(page, "desktop", "api-docs")
     assert page.problems == []
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_a_reader_finds_a_section_from_the_table_of_contents(browser, site, viewport):
+    """Beside the text on a wide screen, staying in view as the reader scrolls; above it on a phone."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser, viewport)
+    page.goto(site + "/articles/low-dose-naltrexone-for-fibromyalgia-pain/")
+    contents = page.get_by_role("navigation", name="On this page")
+    prose = page.locator(".prose")
+    expect(contents.get_by_role("link")).to_have_count(5)  # four sections and the references
+    box, text = contents.bounding_box(), prose.bounding_box()
+    if viewport == "desktop":
+        assert box["x"] >= text["x"] + text["width"], "beside the text"
+        page.mouse.wheel(0, 1500)
+        page.wait_for_timeout(200)
+        assert 0 <= contents.bounding_box()["y"] < 100, "still in view after scrolling"
+    else:
+        assert box["y"] + box["height"] <= text["y"], "above the text"
+    shoot(page, viewport, "article-contents")
+    contents.get_by_role("link", name="The dose changes what the drug does").click()
+    expect(page).to_have_url(re.compile(r"#section-the-dose-changes-what-the-drug-does$"))
+    heading = page.get_by_role("heading", name="The dose changes what the drug does")
+    assert 0 <= heading.bounding_box()["y"] < 200, "the section's heading is at the top of the window"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.problems == []

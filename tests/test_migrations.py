@@ -44,3 +44,26 @@ def test_versions_saved_before_the_summary_was_renamed_still_restore_it():
         assert stored["dek"] == "What the trials said about sleep." and "summary" not in stored
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pieces_saved_before_sections_were_kept_get_them_and_their_heading_ids():
+    apps = migrate(AFTER)
+    apps.get_model("articles", "Article").objects.create(
+        title="Sleep on LDN",
+        slug="sleep-on-ldn",
+        summary="S.",
+        body="# Sleep\n\nBetter.\n\n# Dreams\n\nVivid.",
+        body_html="<h2>Sleep</h2>\n<p>Better.</p>\n<h2>Dreams</h2>\n<p>Vivid.</p>\n",
+        status="published",
+    )
+    try:
+        apps = migrate([("articles", "0015_sections_for_the_table_of_contents"), VERSIONS])
+        piece = apps.get_model("articles", "Article").objects.get()
+        assert piece.sections == [
+            {"id": "section-sleep", "title": "Sleep"},
+            {"id": "section-dreams", "title": "Dreams"},
+        ]
+        assert '<h2 id="section-sleep">Sleep</h2>' in piece.body_html
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -124,7 +124,7 @@ def test_body_is_rendered_and_sanitised_on_save(db):
     article = Article.objects.create(
         title="T", slug="t", summary="D", body="# Results\n\n**Less** pain <script>x()</script>"
     )
-    assert article.body_html.startswith("<h2>Results</h2>")
+    assert article.body_html.startswith('<h2 id="section-results">Results</h2>')
     assert "<strong>Less</strong>" in article.body_html
     assert "<script>" not in article.body_html
 

@@ -65,3 +65,26 @@ def test_pieces_saved_before_keep_their_marks_with_their_words(make_article, mak
     importlib.import_module("articles.migrations.0013_citation_marks_keep_their_word").join_marks(apps, None)
     article.refresh_from_db()
     assert article.body_html.count('\u2060<sup class="citation">') == 1
+
+
+def test_each_section_of_a_piece_gets_an_id_from_its_words_for_the_table_of_contents():
+    from articles.rendering import render_article_body
+
+    rendered = render_article_body(
+        "# What the trial did\n\nText.\n\n## Who took part\n\n# Side effects\n\n# Side effects\n\n"
+        "# Side effects 2\n\n# <script>x()</script> `4.5 mg` *at night*\n\n# \n\n# Ναλτρεξόνη"
+    )
+    assert rendered.sections == [
+        {"id": "section-what-the-trial-did", "title": "What the trial did"},
+        {"id": "section-side-effects", "title": "Side effects"},
+        {"id": "section-side-effects-2", "title": "Side effects"},
+        {"id": "section-side-effects-2-2", "title": "Side effects 2"},
+        {"id": "section-scriptxscript-45-mg-at-night", "title": "<script>x()</script> 4.5 mg at night"},
+        {"id": "section-part", "title": "Ναλτρεξόνη"},
+    ]
+    ids = [section["id"] for section in rendered.sections]
+    assert len(set(ids)) == len(ids)
+    for section_id in ids:
+        assert rendered.html.count(f'<h2 id="{section_id}">') == 1
+    assert "<h3>Who took part</h3>" in rendered.html  # only the top level is listed
+    assert "<script>" not in rendered.html

@@ -1,6 +1,7 @@
 """The public pages: what readers see, what they must not see, and how much each page costs."""
 
 import datetime
+import re
 
 import pytest
 from django.test.utils import override_script_prefix
@@ -98,7 +99,7 @@ def test_article_page_shows_the_piece_its_authors_tags_and_numbered_references(c
     assert '<a href="/authors/jacob-teitelbaum/">Jacob Teitelbaum, MD</a>' in html
     assert '<time datetime="2012-08-10T09:00:00+00:00">10 August 2012</time>' in html
     assert 'href="/tags/microglia/"' in html
-    assert "<h2>The study presented in 2012</h2>" in html
+    assert '<h2 id="section-the-study-presented-in-2012">The study presented in 2012</h2>' in html
     # Five references, numbered in order of first citation, with DOI and PubMed links.
     assert [f'id="ref-{n}"' in html for n in range(1, 7)] == [True] * 5 + [False]
     references = html[html.index('id="references-heading"') :]
@@ -326,3 +327,35 @@ def test_a_byline_joins_its_authors_as_a_reader_says_them(client, make_article, 
     assert card in " ".join(client.get("/articles/").content.decode().split())
     if page:
         assert page.format(authors[0].slug) in " ".join(client.get(article.get_absolute_url()).content.decode().split())
+
+
+def test_a_piece_in_sections_lists_them_on_its_page(client, make_article, make_reference):
+    make_reference(key="younger2013")
+    article = make_article(
+        body="## What the trial did\n\nPain fell [@younger2013].\n\n## What it does not show\n\nMuch."
+    )
+    html = client.get(article.get_absolute_url()).content.decode()
+    contents = html[html.index('<nav class="contents"') : html.index("</nav>", html.index('<nav class="contents"'))]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', contents)
+    assert links == [
+        ("section-what-the-trial-did", "What the trial did"),
+        ("section-what-it-does-not-show", "What it does not show"),
+        ("references-heading", "References"),
+    ]
+    for anchor, _ in links:
+        assert f'id="{anchor}"' in html
+
+
+def test_a_piece_of_one_section_has_no_table_of_contents(client, make_article):
+    article = make_article(body="## Findings\n\nPain fell.")
+    assert 'class="contents"' not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_the_home_page_says_how_many_studies_each_condition_has(client, make_study, make_condition):
+    fibromyalgia = make_condition(name="Fibromyalgia", slug="fibromyalgia")
+    make_condition(name="Long COVID", slug="long-covid")  # no studies yet: not listed
+    make_study(conditions=[fibromyalgia])
+    make_study(conditions=[fibromyalgia])
+    html = " ".join(client.get("/").content.decode().split())
+    assert '<a href="/conditions/fibromyalgia/">Fibromyalgia</a> <span class="count">2 studies</span>' in html
+    assert "Long COVID" not in html

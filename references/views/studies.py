@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
@@ -41,7 +41,7 @@ class ConditionListView(ListView):
     context_object_name = "conditions"
 
     def get_queryset(self):
-        return Condition.objects.annotate(study_count=Count("studies"))
+        return Condition.objects.with_study_counts()
 
 
 class ConditionDetailView(DetailView):
