@@ -2,17 +2,22 @@
 
 One mark per study that reports an effect against its comparator: across by year,
 up by effect, against a zero line, its area in proportion to the participants.
-The page prints the same figures as a table, for screen readers and for anyone
-who would rather read numbers.
+With few studies each mark is labelled with its figures, so that a sparse chart
+still reads at a glance. The page prints the same figures as a table, for screen
+readers and for anyone who would rather read numbers.
 """
 
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .templatetags.evidence import signed_percent
+
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
 MIN_RADIUS, MAX_RADIUS = 4, 18
+LABELLED_MARKS = 6  # up to this many studies, each mark carries its figures beside it
+LABEL_WIDTH = 200  # room a label needs to sit right of its mark, in the chart's units at the phone's larger type
 
 
 @dataclass
@@ -22,6 +27,9 @@ class Mark:
     y: float
     r: float
     favours_comparator: bool
+    label: str = ""
+    label_x: float = 0
+    label_anchor: str = "start"
 
 
 @dataclass
@@ -95,6 +103,9 @@ def effect_chart(studies):
                     favours_comparator=study.effect_pct < 0,
                 )
             )
+    if len(marks) <= LABELLED_MARKS:
+        for mark in marks:
+            _label(mark)
     year_step = max(1, math.ceil((last - first) / 8))
     value = low
     y_ticks = []
@@ -110,6 +121,16 @@ def effect_chart(studies):
         description=_describe(plotted, unplotted),
         unplotted=unplotted,
     )
+
+
+def _label(mark):
+    """The mark's effect and participants beside it: on its right, or on its left near the plot's edge."""
+    participants = mark.study.participants
+    mark.label = signed_percent(mark.study.effect_pct) + (f" · {participants} people" if participants else "")
+    if mark.x + mark.r + 6 + LABEL_WIDTH <= WIDTH - RIGHT:
+        mark.label_x, mark.label_anchor = round(mark.x + mark.r + 6, 1), "start"
+    else:
+        mark.label_x, mark.label_anchor = round(mark.x - mark.r - 6, 1), "end"
 
 
 def _describe(plotted, unplotted):

@@ -587,3 +587,19 @@ def test_pages_stay_bounded_at_a_thousand_studies(
         assert response.status_code == 200
         if response.streaming:
             assert len(b"".join(response.streaming_content).splitlines()) > 50
+
+
+def test_a_chart_of_few_studies_labels_each_mark_with_its_figures(make_study, make_reference):
+    make_study(report={"effect_pct": Decimal(30), "participants": 10, "reference": make_reference(year=2009)})
+    make_study(report={"effect_pct": Decimal("10.8"), "participants": 31, "reference": make_reference(year=2013)})
+    chart = effect_chart(list(figures()))
+    early, late = sorted(chart.marks, key=lambda mark: mark.x)
+    assert (early.label, late.label) == ("+30% · 10 people", "+10.8% · 31 people")
+    assert early.label_anchor == "start" and early.label_x > early.x + early.r  # room on its right
+    assert late.label_anchor == "end" and late.label_x < late.x - late.r  # at the plot's right edge
+
+
+def test_a_chart_of_many_studies_leaves_the_figures_to_the_table(make_study):
+    for effect in range(7):
+        make_study(report={"effect_pct": Decimal(effect * 5)})
+    assert all(mark.label == "" for mark in effect_chart(list(figures())).marks)
