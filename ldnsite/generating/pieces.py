@@ -387,12 +387,13 @@ def _authors(rng, count, first_number):
     authors = []
     for n in range(count):
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(library.SURNAMES)}"
+        bio = f"{name} writes about pain research. {_sentence(rng)}"  # drawn before the rest, as it always was
         author = Author(
             name=name,
             slug=f"{PREFIX}{first_number + n}-{slugify(name)}",
             credentials=rng.choice(CREDENTIALS),
             affiliation=rng.choice(AFFILIATIONS),
-            bio=f"{name} writes about pain research. {_sentence(rng)}",
+            bio=bio,
             revision=1,
         )
         author.derive()
