@@ -129,7 +129,7 @@ def reference_summary(request, reference):
 @endpoint(router, "/references/", ReferenceQuery, response={200: ReferencePage, **ERRORS})
 def references(request, query: Query[ReferenceQuery]):
     """The library, newest first; ``kind``, ``year``, ``doi`` and ``pmid`` narrow it."""
-    works = Reference.objects.all()
+    works = Reference.objects.defer("search_vector", "vancouver_html")  # neither is in the answer
     for name in ("kind", "year", "doi", "pmid"):
         if value := getattr(query, name):
             works = works.filter(**{name: value})
