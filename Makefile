@@ -9,7 +9,7 @@ LOCAL := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test bench lint format superuser demo-accounts lock clean
+.PHONY: run serve worker test bench lint format superuser demo-accounts lock clean
 
 # axe-core, from the npm registry, for the accessibility tests; without npm those tests skip and say so.
 AXE := node_modules/axe-core/axe.min.js
@@ -23,7 +23,10 @@ run: $(VENV)/.installed
 	@echo "Serving on http://$(HOST):$(PORT)/  (editors: http://$(HOST):$(PORT)/admin/)"
 	@echo "To sign in, in another terminal: make demo-accounts (an Author, a Medical reviewer and an Editor)"
 	@echo "or make superuser. Another port: make run PORT=8001"
+	@echo "A background worker runs beside the site (e-mail goes to this terminal); Ctrl-C stops both."
 	@echo
+	@$(LOCAL) $(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production: settings from the environment (see README, "Deployment"); no demo content.
@@ -34,6 +37,11 @@ serve: $(VENV)/.installed
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py purge_pages
 	$(BIN)/gunicorn --config gunicorn.conf.py
+
+# Production's background worker (newsletters, e-mail): run one or more beside `make serve`, on any
+# machine that reaches the database (see README, "Workers").
+worker: $(VENV)/.installed
+	$(BIN)/python manage.py worker --no-reload
 
 test: $(VENV)/.installed $(TEST_TOOLS)
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ only print the stored result.
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 import nh3
 from django.utils.html import escape, format_html
@@ -74,8 +75,8 @@ _article_markdown.add_render_rule("citation", _render_citation)
 
 # What Markdown can produce, and nothing else: raw HTML in the source is already
 # escaped by the parser (html=False); the sanitiser is the second lock on the door.
-_cleaner = nh3.Cleaner(
-    tags={
+_ALLOWED = {
+    "tags": {
         "p",
         "br",
         "hr",
@@ -106,7 +107,7 @@ _cleaner = nh3.Cleaner(
         "th",
         "td",
     },
-    attributes={
+    "attributes": {
         "a": {"href", "title", "id"},
         "h2": {"id"},
         "sup": {"class"},
@@ -116,10 +117,26 @@ _cleaner = nh3.Cleaner(
         "th": {"style"},
         "td": {"style"},
     },
-    url_schemes={"http", "https", "mailto"},
-    filter_style_properties={"text-align"},
-    link_rel="noopener noreferrer",
-)
+    "url_schemes": {"http", "https", "mailto"},
+    "filter_style_properties": {"text-align"},
+}
+_cleaner = nh3.Cleaner(**_ALLOWED, link_rel="noopener noreferrer")
+
+# Words only screen readers hear on the site ("Reference 1"); an e-mail client cannot hide them.
+_HIDDEN = re.compile(r'<span class="visually-hidden">[^<]*</span>')
+
+
+def for_email(html, page_url):
+    """Rendered HTML as an e-mail carries it: every link absolute (a reference mark goes to the numbered
+    reference on the piece's page), and no words that only the site's stylesheet hides."""
+
+    def absolute(tag, attribute, value):
+        if attribute in ("href", "src"):
+            return urljoin(page_url, value)
+        return value
+
+    return nh3.Cleaner(**_ALLOWED, attribute_filter=absolute, link_rel=None).clean(_HIDDEN.sub("", html))
+
 
 TOP_HEADING_LEVEL = 2  # the page's own title is the h1
 

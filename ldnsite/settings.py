@@ -80,8 +80,12 @@ INSTALLED_APPS = [
     "reversion_compare",
     "taggit",
     "ninja",  # the API's browsable docs (its templates and Swagger UI's static files)
+    "django_tasks",
+    "django_tasks_db",
+    "ldnsite.background",
     "references",
     "articles",
+    "articles.newsletter",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +259,31 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LDN Evidence <noreply@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [("Site admin", address) for address in env_list("ADMINS")]
+# Seconds to wait for the mail server before giving up (the send is then retried), so a worker never hangs.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
+
+# Background work (ldnsite.background): Django's task API, tasks kept in the database and run by
+# `manage.py worker` processes, as many as wanted, on any machine that reaches the database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A worker writes a heartbeat this often; a task whose worker has been silent for TASK_WORKER_LOST_AFTER
+# seconds is taken as lost with it, and retried.
+TASK_WORKER_HEARTBEAT = float(os.environ.get("TASK_WORKER_HEARTBEAT", "5"))
+TASK_WORKER_LOST_AFTER = float(os.environ.get("TASK_WORKER_LOST_AFTER", "60"))
+# A failed task's first retry waits this many seconds; each later one twice as long as the one before.
+TASK_RETRY_DELAY = float(os.environ.get("TASK_RETRY_DELAY", "30"))
+
+# The newsletter (articles.newsletter).
+NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))  # how long a confirmation link works
+NEWSLETTER_FORM_MIN_SECONDS = float(os.environ.get("NEWSLETTER_FORM_MIN_SECONDS", "3"))  # quicker is a bot
+NEWSLETTER_SUBSCRIBE_RATE = os.environ.get("NEWSLETTER_SUBSCRIBE_RATE", "20/h")  # subscriptions from one address
+NEWSLETTER_ADDRESS_RATE = os.environ.get("NEWSLETTER_ADDRESS_RATE", "3/h")  # confirmation e-mails to one address
+NEWSLETTER_BOUNCE_LIMIT = int(os.environ.get("NEWSLETTER_BOUNCE_LIMIT", "3"))  # refused issues before an address goes
+# A recipient left "being handed to the mail server" this long by a stopped worker is "interrupted".
+NEWSLETTER_SENDING_LOST_AFTER = float(os.environ.get("NEWSLETTER_SENDING_LOST_AFTER", str(2 * EMAIL_TIMEOUT)))
+# The sender's postal address, printed at the foot of each issue where the law asks for one.
+NEWSLETTER_POSTAL_ADDRESS = os.environ.get("NEWSLETTER_POSTAL_ADDRESS", "")
+# Rate limits are counted in the cache (django-ratelimit); if it is down, the form stays open.
+RATELIMIT_FAIL_OPEN = True
 
 # HTTPS and browser protections. Behind a proxy that ends TLS, the proxy must set
 # X-Forwarded-Proto; SECURE_SSL_REDIRECT=0 turns the redirect off where the proxy does it.

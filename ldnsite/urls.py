@@ -58,6 +58,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("articles.urls")),
     path("", include("references.urls")),
+    path("", include("articles.newsletter.urls")),
     path("api/", api.urls),
     # In place of the admin's own "View on site" shortcut, which asks no permission about the object.
     path(f"{settings.ADMIN_URL}r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),

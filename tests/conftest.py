@@ -141,6 +141,7 @@ def editorial_groups(db):
     from django.apps import apps
 
     importlib.import_module("articles.migrations.0008_editorial_groups").make_groups(apps, None)
+    importlib.import_module("articles.newsletter.migrations.0002_the_newsletter_and_its_editors").forward(apps, None)
 
 
 @pytest.fixture

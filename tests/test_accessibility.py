@@ -28,6 +28,8 @@ PUBLIC_PAGES = {
     "search": "/search/?q=naltrexone+trial",
     "search-nothing": "/search/?q=zzzz",
     "not-found": "/articles/no-such-piece/",
+    "newsletter": "/newsletter/",
+    "privacy": "/privacy/",
 }
 
 
@@ -53,6 +55,7 @@ ADMIN_PAGES = [
     "/admin/references/study/add/",
     "/admin/references/study/",
     "/admin/articles/article/add/",
+    "/admin/newsletter/issue/add/",
 ]
 
 

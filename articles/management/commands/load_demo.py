@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from articles.models import Article, Author, Byline
+from articles.newsletter.models import MailingList
 from references.models import Condition, Reference, Study, StudyReport
 
 # The article bodies are Markdown files, one line a paragraph, as an editor would type them.
@@ -250,6 +251,7 @@ class Command(BaseCommand):
         conditions = {spec["slug"]: self._condition(spec, created) for spec in CONDITIONS}
         for spec in STUDIES:
             self._study(spec, conditions, references, created)
+        MailingList.main()
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created {len(created)}: " + "; ".join(created)))
         else:
