@@ -208,7 +208,8 @@ NASTY = st.one_of(
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
 )
 PUBLIC_PREFIXES = ["/articles/", "/tags/", "/authors/", "/references/", "/studies/", "/conditions/", "/api/"]
-PUBLIC_PREFIXES += ["/api/articles/", "/api/references/", "/sitemap-", "/feeds/"]
+PUBLIC_PREFIXES += ["/api/articles/", "/api/references/", "/sitemap-", "/feeds/", "/series/", "/newsletter/"]
+PUBLIC_PREFIXES += ["/newsletter/confirm/", "/newsletter/preferences/", "/newsletter/unsubscribe/"]
 FILTERS = ["tag", "kind", "year", "condition", "design", "dose", "grade", "sort", "page", "q", "format"]
 LISTS = ["/", "/articles/", "/tags/fibromyalgia/", "/authors/jacob-teitelbaum/", "/references/", "/studies/"]
 LISTS += ["/conditions/fibromyalgia/", "/references/export.bib", "/studies/studies.csv", "/references/export.json"]
@@ -260,9 +261,13 @@ ADMIN_FORMS = {
         "inlines": ["reports"],
     },
     "/admin/references/condition/add/": {"fields": ["name", "slug", "description"]},
+    "/admin/articles/series/add/": {"fields": ["title", "slug", "description"]},
+    "/admin/newsletter/issue/add/": {"fields": ["subject", "slug", "mailing_list", "intro"], "inlines": ["links"]},
+    "/admin/newsletter/mailinglist/add/": {"fields": ["name", "slug", "description", "position", "offered"]},
 }
 ADMIN_LISTS = ["/admin/articles/article/", "/admin/references/reference/", "/admin/references/study/"]
 ADMIN_LISTS += ["/admin/articles/author/", "/admin/references/condition/"]
+ADMIN_LISTS += ["/admin/newsletter/issue/", "/admin/newsletter/subscriber/", "/admin/articles/series/"]
 
 
 @FUZZ
@@ -278,7 +283,19 @@ def test_random_admin_form_data_is_a_form_error_or_a_save(admin_client, url, dat
         post |= {f"{prefix}-TOTAL_FORMS": total, f"{prefix}-INITIAL_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
         post |= {f"{prefix}-0-reference": data.draw(NASTY), f"{prefix}-0-author": data.draw(NASTY)}
         post |= {f"{prefix}-0-participants": data.draw(NASTY), f"{prefix}-0-p_value": data.draw(NASTY)}
+        post |= {f"{prefix}-0-article": data.draw(NASTY), f"{prefix}-0-position": data.draw(NASTY)}
     assert admin_client.post(url, post).status_code in {200, 302}
+
+
+NEWSLETTER_FORMS = ["/newsletter/", "/newsletter/start/", "/newsletter/confirm/x/", "/newsletter/unsubscribe/x/"]
+
+
+@FUZZ
+@given(url=st.sampled_from(NEWSLETTER_FORMS), data=st.data())
+def test_random_newsletter_form_data_is_a_page_never_a_500(demo_client, url, data):
+    fields = ["email", "lists", "website", "started", "List-Unsubscribe"]
+    post = {name: data.draw(NASTY, label=name) for name in fields if data.draw(st.booleans(), label=f"with {name}")}
+    assert demo_client.post(url, post).status_code in {200, 302, 404, 429}
 
 
 @FUZZ

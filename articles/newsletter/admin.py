@@ -43,22 +43,24 @@ class MailingListAdmin(admin.ModelAdmin):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    """Subscribers join only through the double opt-in, so editors cannot add one; they can change an
-    address's lists, export what is kept about it, and erase it (delete)."""
+    """Subscribers join, change their lists and leave only through their own signed links: what they
+    agreed to is theirs to change. Editors can see, export what is kept about an address, and erase it."""
 
     list_display = ["email", "confirmed_at", "list_names"]
     list_filter = ["lists"]
     search_fields = ["email"]
     date_hierarchy = "confirmed_at"
     fields = ["email", "lists", "confirmed_at", "consent"]
-    readonly_fields = ["email", "confirmed_at", "consent"]
-    filter_horizontal = ["lists"]
+    readonly_fields = fields
     actions = ["export_data"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lists")
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     @admin.display(description="lists")

@@ -83,7 +83,9 @@ def confirm(request, token):
     email, list_ids = confirmation
     if request.method == "GET":
         return render(request, "newsletter/confirm.html", {"email": email})
-    mailing_lists = MailingList.objects.filter(pk__in=list_ids)
+    mailing_lists = list(MailingList.objects.filter(pk__in=list_ids))
+    if not mailing_lists:  # the lists it named have since been removed
+        return render(request, "newsletter/link_expired.html", status=404)
     with transaction.atomic():
         subscriber = Subscriber.objects.select_for_update().with_address(email).first()
         if subscriber is None:

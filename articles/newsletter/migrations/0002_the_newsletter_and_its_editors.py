@@ -6,7 +6,7 @@ from django.db import migrations
 # Frozen here, as the migration ran.
 EDITORS = [
     "newsletter.add_mailinglist", "newsletter.change_mailinglist", "newsletter.view_mailinglist",
-    "newsletter.view_subscriber", "newsletter.change_subscriber", "newsletter.delete_subscriber",
+    "newsletter.view_subscriber", "newsletter.delete_subscriber",
     "newsletter.add_issue", "newsletter.change_issue", "newsletter.delete_issue", "newsletter.view_issue",
     "newsletter.add_issuepiece", "newsletter.change_issuepiece", "newsletter.delete_issuepiece",
     "newsletter.view_issuepiece", "newsletter.send_issue",
