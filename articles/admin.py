@@ -18,7 +18,7 @@ from ldnsite.roles import is_editor
 from references.widgets import NamedAutocompleteMixin
 
 from . import workflow
-from .models import Article, Author, Byline, Citation, TaggedArticle
+from .models import Article, Author, Byline, Citation, Series, TaggedArticle
 
 
 class ArticleAdminForm(GuardedModelForm):
@@ -339,3 +339,23 @@ class TagAdmin(SharedMaterialAdminMixin, TaggitTagAdmin):
         if not is_editor(request.user):
             raise PermissionDenied("Only editors merge tags: a merge changes every piece that carries them.")
         return super().merge_tags_view(request)
+
+
+@admin.register(Series)
+class SeriesAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
+    """Runs of pieces read in order; once a published piece belongs to one, only editors change it."""
+
+    list_display = ["title", "part_count"]
+    search_fields = ["title", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(part_count=Count("pieces"))
+
+    @admin.display(description="parts", ordering="part_count")
+    def part_count(self, obj):
+        return obj.part_count
+
+    def public_use(self, series):
+        pieces = titled(Article.objects.published_or_scheduled().filter(series=series))
+        return f"the series of {pieces}" if pieces else ""

@@ -24,7 +24,7 @@ from taggit.models import Tag
 
 from references.models import Condition, Reference, Study, StudyReport
 
-from .models import Article, Author, Byline, Citation, TaggedArticle
+from .models import Article, Author, Byline, Citation, Series, TaggedArticle
 
 LISTS = ("articles", "authors", "tags", "references", "studies", "conditions")
 
@@ -60,6 +60,7 @@ PAGES = {
     "articles:tag": (_subject(Tag, "slug"), ("page",)),
     "articles:authors": (lambda **url: {"authors", "articles"}, ("page",)),
     "articles:author": (_subject(Author, "slug"), ("page",)),
+    "articles:series": (_subject(Series, "slug"), ()),
     "articles:feed_rss": (lambda **url: {"articles"}, ()),
     "articles:feed_atom": (lambda **url: {"articles"}, ()),
     "articles:tag_feed_rss": (_subject(Tag, "slug"), ()),
@@ -138,13 +139,15 @@ def _linked(rows, model, field):
 
 def showing_pieces(piece_ids):
     """Every page that shows one of these public pieces, whole or as a card: its own page, the lists,
-    and the pages of its authors and tags, and of the references it cites with their studies and conditions."""
+    and the pages of its authors, tags and series, and of the references it cites with their studies
+    and conditions."""
     if not piece_ids:
         return set()
     cited = Citation.objects.filter(article__in=piece_ids)
     links = [
         _linked(Byline.objects.filter(article__in=piece_ids), Author, "author_id"),
         _linked(TaggedArticle.objects.filter(content_object__in=piece_ids), Tag, "tag_id"),
+        _linked(Article.objects.filter(pk__in=piece_ids, series__isnull=False), Series, "series_id"),
         _linked(cited, Reference, "reference_id"),
         _linked(StudyReport.objects.filter(reference__citations__in=cited), Study, "study_id"),
         _linked(
@@ -162,9 +165,24 @@ def _before(row, attname):
     return getattr(row, "values_before_save", {}).get(attname, getattr(row, attname))
 
 
+def _in_series(series_ids):
+    """The pages of series and of every piece in them: each part names its neighbours and the next one due."""
+    series_ids = {pk for pk in series_ids if pk is not None}
+    if not series_ids:
+        return set()
+    return keys(Series, series_ids) | keys(
+        Article, Article.objects.filter(series__in=series_ids).values_list("pk", flat=True)
+    )
+
+
 def _article(article):
     # Whether or not readers see it now, they may have a moment ago (an unpublishing, a restored draft).
-    return {key(Article, article.pk)} | showing_pieces({article.pk})
+    series = {article.series_id, _before(article, "series_id")}
+    return {key(Article, article.pk)} | showing_pieces({article.pk}) | _in_series(series)
+
+
+def _series(series):
+    return _in_series({series.pk})
 
 
 def _byline(byline):
@@ -239,7 +257,8 @@ class Depends:
 
 
 CHANGES = {
-    Article: Depends(_article, pieces_indexed=lambda article: {article.pk}),
+    Article: Depends(_article, pieces_indexed=lambda article: {article.pk}, moves=("series_id",)),
+    Series: Depends(_series),
     Byline: Depends(_byline, pieces_indexed=lambda byline: {byline.article_id}, moves=("author_id",)),
     Citation: Depends(_citation, moves=("reference_id",)),
     TaggedArticle: Depends(_tagging, pieces_indexed=lambda tagging: {tagging.content_object_id}, moves=("tag_id",)),

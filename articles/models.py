@@ -173,7 +173,7 @@ class ArticleQuerySet(models.QuerySet):
         return (
             self.defer("search_text", "search_vector")
             .with_credits()
-            .select_related("medical_reviewer")
+            .select_related("medical_reviewer", "series")
             .prefetch_related(
                 # Not the search vector nor the Vancouver citation: the page prints neither.
                 Prefetch(
@@ -215,6 +215,47 @@ def number_citations(rendered, reference_ids, listed=()):
 
 
 @reversion.register(follow=["bylines", "citations", "tagged_items"])
+class Series(models.Model):
+    """A run of pieces meant to be read in order ("What's new in the SHINE protocol"): each piece says
+    which part it is and links to the parts before and after; the last public one names the next
+    scheduled part, by its title and date only."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The series' address on the site, e.g. /series/pain-in-fibromyalgia/.",
+        error_messages={"unique": "Another series already uses this slug; choose a different one."},
+    )
+    description = models.TextField(blank=True, max_length=600, help_text="A short paragraph on what the series covers.")
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "series"
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:series", kwargs={"slug": self.slug})
+
+    def parts(self):
+        """Its public pieces, in reading order."""
+        return self.pieces.published().order_by(*SERIES_ORDER)
+
+    def coming_next(self):
+        """The first part scheduled after the public ones (title and date only are shown), or None."""
+        return (
+            self.pieces.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+            .order_by(*SERIES_ORDER)
+            .only("title", "published_at", "series_part")
+            .first()
+        )
+
+
+SERIES_ORDER = ("series_part", "published_at", "pk")
+
+
 class Article(models.Model):
     """An evidence piece: an article on what the research shows, with its sources.
 
@@ -306,6 +347,17 @@ class Article(models.Model):
     revision = models.PositiveIntegerField(
         default=0, editable=False, help_text="Counts saves; guards against overwrites."
     )
+    series = models.ForeignKey(
+        Series,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pieces",
+        help_text="If the piece is one part of a series.",
+    )
+    series_part = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Its place in the series: 1 for the first part, 2 for the next…"
+    )
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
     references = models.ManyToManyField(Reference, through="Citation", related_name="articles", blank=True)
     tags = TaggableManager(through=TaggedArticle, blank=True)
@@ -368,6 +420,33 @@ class Article(models.Model):
             raise ValidationError({"medical_reviewer": "Name the reviewer whose review this date records."})
         if self.lead_image and not self.lead_image_alt.strip():
             raise ValidationError({"lead_image_alt": "Describe the image for readers who cannot see it."})
+        if self.series_part and not self.series_id:
+            raise ValidationError({"series": "Choose the series this is a part of, or clear the part number."})
+
+    def series_neighbours(self):
+        """(part number, previous public part, next public part, the scheduled part after the last public
+        one) for a piece in a series; None for one that is not."""
+        if self.series_id is None:
+            return None
+        parts = list(self.series.parts().only("title", "slug", "series_part", "published_at"))
+        ids = [part.pk for part in parts]
+        if self.pk not in ids:  # a preview of a part not yet public
+            return {
+                "number": None,
+                "previous": parts[-1] if parts else None,
+                "next": None,
+                "coming": None,
+                "count": len(parts),
+            }
+        at = ids.index(self.pk)
+        following = parts[at + 1] if at + 1 < len(parts) else None
+        return {
+            "number": at + 1,
+            "count": len(parts),
+            "previous": parts[at - 1] if at else None,
+            "next": following,
+            "coming": None if following else self.series.coming_next(),
+        }
 
     @property
     def lead_image_srcset(self):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("authors/", views.AuthorListView.as_view(), name="authors"),
     path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("series/<slug:slug>/", views.SeriesView.as_view(), name="series"),
     path("feeds/articles.rss", feeds.LatestArticlesFeed(), name="feed_rss"),
     path("feeds/articles.atom", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
     path("tags/<slug:slug>/feed.rss", feeds.TagFeed(), name="tag_feed_rss"),

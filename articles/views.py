@@ -15,7 +15,7 @@ from references.models import Condition, Reference, Study
 
 from . import workflow
 from .forms import ArticleFilterForm, SearchForm
-from .models import Article, Author, published_tags
+from .models import Article, Author, Series, published_tags
 from .search.query import MAX_QUERY_LENGTH, ranked
 from .search.results import hits
 from .structured_data import article_ld
@@ -108,7 +108,21 @@ class ArticleDetailView(DetailView):
             structured_data=article_ld(article, self.request.build_absolute_uri),
             # Ask the one public rule whether this is a piece readers cannot see yet.
             preview=self.request.user.is_staff and not Article.objects.published().filter(pk=article.pk).exists(),
+            series=article.series_neighbours(),
             **kwargs,
+        )
+
+
+class SeriesView(DetailView):
+    """A series: its public parts in reading order, and the next scheduled one by title and date."""
+
+    model = Series
+    template_name = "articles/series_detail.html"
+    context_object_name = "series"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            parts=self.object.parts().with_cards(), coming=self.object.coming_next(), **kwargs
         )
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.models import Article, Author, Byline, Citation
+from articles.models import Article, Author, Byline, Citation, Series
 from references.models import Condition, Reference, Study, StudyReport
 
 PIECE = "low-dose-naltrexone-for-fibromyalgia-pain"
@@ -64,6 +64,8 @@ def test_a_repeated_page_is_served_from_the_cache(client, site, django_assert_ma
 PAGES = [
     "/",
     ARTICLE,
+    "/articles/ldn-fibromyalgia-randomised-trial-2013/",  # the next part of ARTICLE's series
+    "/series/ldn-and-fibromyalgia-pain/",
     "/articles/",
     "/tags/",
     "/tags/fibromyalgia/",
@@ -133,10 +135,40 @@ def _delete_piece():
     piece().delete()
 
 
+def _leave_series():
+    article = piece()
+    article.series = None
+    article.save()
+
+
+def _schedule_next_part():
+    import datetime
+
+    from django.utils import timezone
+
+    Article.objects.create(
+        title="What's Causing Pain in Fibromyalgia?",
+        slug="whats-causing-pain",
+        summary="The next part.",
+        status=Article.Status.PUBLISHED,
+        published_at=timezone.now() + datetime.timedelta(days=7),
+        series=piece().series,
+        series_part=3,
+    )
+
+
+def _delete_series():
+    piece().series.delete()
+
+
 EDITS = {
     "piece retitled": _rename(Article, {"slug": PIECE}, title="Retitled piece"),
     "piece unpublished": _unpublish,
     "piece deleted": _delete_piece,
+    "piece leaves its series": _leave_series,
+    "next part scheduled": _schedule_next_part,
+    "series renamed": _rename(Series, {"slug": "ldn-and-fibromyalgia-pain"}, title="Renamed series"),
+    "series deleted": _delete_series,
     "author renamed": _rename(Author, {"slug": "jacob-teitelbaum"}, name="Renamed Author"),
     "byline removed": _drop_byline,
     "tag renamed": _rename(Tag, {"slug": "fibromyalgia"}, name="Fibromyalgia (FMS)"),

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
 
-from articles.models import Article, Author, Byline
+from articles.models import Article, Author, Byline, Series
 from articles.newsletter.models import MailingList
 from references.models import Condition, Reference, Study, StudyReport
 
@@ -202,9 +202,22 @@ AUTHORS = [
     },
 ]
 
+SERIES = [
+    {
+        "slug": "ldn-and-fibromyalgia-pain",
+        "title": "LDN and fibromyalgia pain",
+        "description": (
+            "Read in order: the 2012 conference report on low-dose naltrexone for fibromyalgia pain, then the "
+            "crossover trial the same Stanford group published in 2013."
+        ),
+    },
+]
+
 ARTICLES = [
     {
         "slug": "low-dose-naltrexone-for-fibromyalgia-pain",
+        "series": "ldn-and-fibromyalgia-pain",
+        "series_part": 1,
         "title": "Low-Dose Naltrexone for Fibromyalgia Pain",
         "published_at": datetime.datetime(2012, 8, 10, 9, 0, tzinfo=datetime.UTC),
         "summary": (
@@ -226,6 +239,8 @@ ARTICLES = [
     },
     {
         "slug": "ldn-fibromyalgia-randomised-trial-2013",
+        "series": "ldn-and-fibromyalgia-pain",
+        "series_part": 2,
         "title": "The 2013 crossover trial: low-dose naltrexone and daily fibromyalgia pain",
         "published_at": datetime.datetime(2013, 3, 1, 9, 0, tzinfo=datetime.UTC),
         "summary": (
@@ -246,8 +261,9 @@ class Command(BaseCommand):
         created = []
         references = {spec["key"]: self._reference(spec, created) for spec in REFERENCES}
         authors = {spec["slug"]: self._author(spec, created) for spec in AUTHORS}
+        series = {spec["slug"]: self._series(spec, created) for spec in SERIES}
         for spec in ARTICLES:
-            self._article(spec, authors, references, created)
+            self._article({**spec, "series": series[spec["series"]]}, authors, references, created)
         conditions = {spec["slug"]: self._condition(spec, created) for spec in CONDITIONS}
         for spec in STUDIES:
             self._study(spec, conditions, references, created)
@@ -256,6 +272,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Created {len(created)}: " + "; ".join(created)))
         else:
             self.stdout.write("Demo content already present; nothing changed.")
+
+    def _series(self, spec, created):
+        found = Series.objects.filter(slug=spec["slug"]).first()
+        return found or self._create(Series(**spec), f"series “{spec['title']}”", created)
 
     def _reference(self, spec, created):
         # An editor may have added the same work under another key: match its identifiers too.
