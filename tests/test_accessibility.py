@@ -30,6 +30,7 @@ PUBLIC_PAGES = {
     "not-found": "/articles/no-such-piece/",
     "newsletter": "/newsletter/",
     "privacy": "/privacy/",
+    "series": "/series/ldn-and-fibromyalgia-pain/",
 }
 
 
