@@ -214,7 +214,6 @@ def number_citations(rendered, reference_ids, listed=()):
     return rows + [(pk, position, 0) for position, pk in enumerate(uncited, len(rows) + 1)]
 
 
-@reversion.register(follow=["bylines", "citations", "tagged_items"])
 class Series(models.Model):
     """A run of pieces meant to be read in order ("What's new in the SHINE protocol"): each piece says
     which part it is and links to the parts before and after; the last public one names the next
@@ -256,6 +255,7 @@ class Series(models.Model):
 SERIES_ORDER = ("series_part", "published_at", "pk")
 
 
+@reversion.register(follow=["bylines", "citations", "tagged_items"])
 class Article(models.Model):
     """An evidence piece: an article on what the research shows, with its sources.
 

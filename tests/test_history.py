@@ -224,3 +224,19 @@ def test_a_deleted_reference_can_be_recovered(two_clients, make_reference):
     recover_url = f"/admin/references/reference/recover/{version.pk}/"
     assert ann.post(recover_url, data | {"opened_revision": ""}).status_code == 302
     assert Reference.objects.get(key="lost2020").title == "A reference deleted by mistake"
+
+
+def test_a_saved_version_of_a_piece_holds_its_bylines_references_and_tags(make_article, make_reference):
+    """A version follows the piece's links, wherever it is saved (the admin, a script, an import)."""
+    import reversion
+    from reversion.models import Version
+
+    make_reference(key="kept2013")
+    piece = make_article(body="Cites [@kept2013].", tags=["kept tag"])
+    with reversion.create_revision():
+        piece.save()
+    saved = {
+        version.content_type.model
+        for version in Version.objects.get_for_object(piece).first().revision.version_set.all()
+    }
+    assert {"article", "byline", "citation", "taggedarticle"} <= saved
