@@ -2,6 +2,7 @@
 the site's own worker (``manage.py worker``) in other processes, on the test database."""
 
 import io
+import json
 import os
 import re
 import signal
@@ -12,6 +13,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client, override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from articles.newsletter.models import Delivery, Issue, IssuePiece, MailingList, Subscriber
 
@@ -89,6 +91,8 @@ def test_a_reader_subscribes_confirms_receives_one_issue_and_leaves_with_one_cli
             reader.post("/newsletter/", {"email": "reader@example.org", "lists": [list_id], "started": started})
             (confirmation,) = wait_for(lambda: mailbox.to("reader@example.org"), what="the confirmation")
             link = re.search(r"http://\S+/newsletter/confirm/\S+/", text_part(confirmation)).group(0)
+            # Nothing of an address is kept before its owner confirms: not even the queue's record.
+            wait_for(lambda: "reader@example.org" not in json.dumps(list(DBTaskResult.objects.values("args_kwargs"))))
             reader.post("/" + link.split("/", 3)[3])
             assert Subscriber.objects.filter(email="reader@example.org").exists()
 

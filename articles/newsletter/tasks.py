@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from ldnsite.background import retried
 
@@ -23,6 +24,13 @@ def send_confirmation(email, list_ids):
         return "no such list"
     emails.confirmation_message(email, mailing_lists).send()
     return "confirmation sent"
+
+
+def forget_unconfirmed_address(sender, task_result, **kwargs):
+    """Delete a finished confirmation task's record, which holds the address it was for: until its owner
+    confirms, the site keeps nothing about them. Failures are logged without it."""
+    if task_result.task.module_path == send_confirmation.module_path:
+        DBTaskResult.objects.filter(pk=task_result.id).delete()
 
 
 @retried(attempts=3)
