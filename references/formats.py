@@ -1,7 +1,8 @@
-"""BibTeX, RIS and CSL-JSON: writing references for reference managers, and reading theirs.
+"""BibTeX, RIS, CSL-JSON and PubMed's own format: writing references for reference managers, and reading theirs.
 
 Each format goes through CSL-style names and the site's own fields, using the
-kept parsers (bibtexparser, rispy, pylatexenc, json). Readers return
+kept parsers (bibtexparser, rispy, pylatexenc, json); PubMed's MEDLINE format, for which no kept
+parser fits (Biopython's would bring all of Biopython), is read and written here. Readers return
 ``ParsedEntry`` objects that remember the line each entry starts on, so the
 importer can say exactly where a problem is; a file that cannot be read at
 all raises ``ReferenceFileError`` listing every problem found.
@@ -10,6 +11,7 @@ all raises ``ReferenceFileError`` listing every problem found.
 import datetime
 import json
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 import bibtexparser
@@ -329,6 +331,154 @@ def parse_ris(text):
     return entries
 
 
+# MEDLINE (PubMed format) -----------------------------------------------------
+#
+# What PubMed's "Save → PubMed format" and "Send to → Citation manager" give (.nbib, .txt): one
+# record per work, records apart by a blank line, each line a tag padded to four characters, "- ",
+# then the value; a value too long for one line goes on in lines indented by six spaces. Written
+# from NLM's list of MEDLINE/PubMed data elements. A file says nothing of citation keys or notes.
+
+_MEDLINE_TAG = re.compile(r"[A-Z][A-Z0-9]{0,3}")
+_MEDLINE_MONTHS = {
+    month: n
+    for n, month in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
+_MEDLINE_TYPE_BY_KIND = {
+    "journal": "Journal Article",
+    "abstract": "Congress",
+    "news": "News",
+    "website": "Webcast",
+    "book": "Book",
+}
+
+
+def _medline_records(text):
+    """[(line, [(tag, value), …]), …] and the lines that are not MEDLINE."""
+    records, problems, current = [], [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            current = None
+            continue
+        if line.startswith("      ") and current is not None:
+            tag, value = current[1][-1]
+            current[1][-1] = (tag, f"{value} {line.strip()}".strip())
+            continue
+        tag = line[:4].strip()
+        if line[4:6].rstrip() != "-" or not _MEDLINE_TAG.fullmatch(tag):
+            problems.append(f"line {number}: not a PubMed (MEDLINE) line: they read “TAG - value”")
+            continue
+        if current is None or (tag == "PMID" and any(name == "PMID" for name, _ in current[1])):
+            current = (number, [])
+            records.append(current)
+        current[1].append((tag, line[6:].strip()))
+    if not records and not problems:
+        problems.append("no PubMed records found (each starts with a “PMID- ” line)")
+    return records, problems
+
+
+def _medline_date(text):
+    """ "2006 Mar 1" -> (2006, date(2006, 3, 1)); "2013 Feb" or "2012 Jul-Aug" -> (year, None)."""
+    parts = text.split()
+    year = _year_or_none(parts[0]) if parts else None
+    if year and len(parts) >= 3 and parts[1] in _MEDLINE_MONTHS and parts[2].isdigit():
+        try:
+            return year, datetime.date(year, _MEDLINE_MONTHS[parts[1]], int(parts[2]))
+        except ValueError:
+            pass
+    return year, None
+
+
+def _medline_kind(types):
+    for kind, names in (
+        ("abstract", ("Congress", "Meeting Abstract")),
+        ("news", ("News", "Newspaper Article")),
+        ("website", ("Webcast",)),
+        ("book", ("Book",)),
+    ):
+        if any(name in names for name in types):
+            return kind
+    return "journal"
+
+
+def parse_medline(text):
+    records, problems = _medline_records(text)
+    if problems:
+        raise ReferenceFileError(problems)
+    entries = []
+    for line, tags in records:
+        values = {}
+        for tag, value in tags:
+            values.setdefault(tag, []).append(value)
+
+        def first(*names, values=values):
+            return next((values[name][0] for name in names if values.get(name)), "")
+
+        names = [parse_authors(name)[0] for name in values.get("AU", []) if parse_authors(name)]
+        if not names:
+            for full in values.get("FAU", []):
+                family, _, given = full.partition(",")
+                names.append({"family": family.strip(), "given": given.strip()})
+        names += [{"literal": name} for name in values.get("CN", [])]
+        identifiers = values.get("LID", []) + values.get("AID", [])
+        doi = next((value[: -len("[doi]")].strip() for value in identifiers if value.endswith("[doi]")), "")
+        year, date = _medline_date(first("DP"))
+        pmid = first("PMID")
+        kind = "book" if values.get("BTI") else _medline_kind(values.get("PT", []))
+        fields = {
+            "key": "",
+            "kind": kind,
+            "title": first("TI", "BTI").rstrip("."),
+            "authors": format_authors(names),
+            "container": first("TA", "JT", "PB"),
+            "year": year,
+            "date": date,
+            "volume": first("VI"),
+            "issue": first("IP"),
+            "pages": _clean_pages(first("PG")),
+            "doi": normalise_doi(doi),
+            "pmid": normalise_pmid(pmid) if pmid.isdigit() else None,
+            "url": "",
+            "note": "",
+        }
+        entries.append(ParsedEntry(line=line, label=f"PMID {pmid}" if pmid else fields["title"][:60], fields=fields))
+    return entries
+
+
+def _medline_lines(tag, value, width=82):
+    """One field, wrapped as PubMed wraps it: the tag on the first line, six spaces before the rest."""
+    wrapped = textwrap.wrap(str(value), width=width - 6, break_long_words=False, break_on_hyphens=False) or [""]
+    return [f"{tag:<4}- {wrapped[0]}", *(f"      {more}" for more in wrapped[1:])]
+
+
+def medline_entry(reference):
+    """One reference as a PubMed-format record (what the site knows of it: no key, no note)."""
+    lines = []
+    if reference.pmid:
+        lines += _medline_lines("PMID", reference.pmid)
+    lines += _medline_lines(
+        "TI", reference.title if reference.title.endswith(("?", "!", ".")) else f"{reference.title}."
+    )
+    for name in parse_authors(reference.authors):
+        lines += (
+            _medline_lines("CN", name["literal"])
+            if name.get("literal")
+            else _medline_lines("AU", f"{name['family']} {name['given']}")
+        )
+    if reference.container:
+        lines += _medline_lines("PB" if reference.kind == "book" else "TA", reference.container)
+    if reference.year:
+        date = reference.date
+        when = f"{reference.year} {date:%b} {date.day}" if date and date.year == reference.year else str(reference.year)
+        lines += _medline_lines("DP", when)
+    for tag, value in (("VI", reference.volume), ("IP", reference.issue), ("PG", reference.pages)):
+        if value:
+            lines += _medline_lines(tag, value)
+    if reference.doi:
+        lines += _medline_lines("LID", f"{reference.doi} [doi]")
+    lines += _medline_lines("PT", _MEDLINE_TYPE_BY_KIND.get(reference.kind, "Journal Article"))
+    return "\n".join(lines) + "\n"
+
+
 # CSL-JSON -------------------------------------------------------------------
 
 
@@ -386,6 +536,7 @@ class Format:
     header: str = ""
     separator: str = "\n"
     footer: str = ""
+    lossless: bool = True  # carries every field of a reference (a PubMed file has no key, link or note)
 
     def write(self, references):
         """The file's text in pieces, one reference at a time (for streaming a large library)."""
@@ -398,6 +549,15 @@ class Format:
 FORMATS = {
     "bib": Format("bibtex", "BibTeX", "bib", "application/x-bibtex", bibtex_entry, parse_bibtex),
     "ris": Format("ris", "RIS", "ris", "application/x-research-info-systems", ris_entry, parse_ris),
+    "nbib": Format(
+        "medline",
+        "PubMed (MEDLINE)",
+        "nbib",
+        "application/nbib",
+        medline_entry,
+        parse_medline,
+        lossless=False,
+    ),
     "json": Format(
         "csl-json",
         "CSL-JSON",
@@ -415,7 +575,7 @@ FORMATS = {
 def detect_format(filename, text):
     """The format of an uploaded file, by its extension, else by a look at its content."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    aliases = {"bibtex": "bib", "txt": None, "csl": "json", "csljson": "json"}
+    aliases = {"bibtex": "bib", "txt": None, "csl": "json", "csljson": "json", "medline": "nbib"}
     extension = aliases.get(extension, extension)
     if extension in FORMATS:
         return FORMATS[extension]
@@ -424,6 +584,8 @@ def detect_format(filename, text):
         return FORMATS["json"]
     if re.search(r"^TY  - ", head, re.MULTILINE):
         return FORMATS["ris"]
+    if re.search(r"^PMID- ?\d", head, re.MULTILINE):
+        return FORMATS["nbib"]
     if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return FORMATS["bib"]
     return None

@@ -130,7 +130,10 @@ class ImportFileForm(forms.Form):
     """Step one of an import: the file, read and planned but not yet saved."""
 
     file = forms.FileField(
-        help_text="A BibTeX (.bib), RIS (.ris) or CSL-JSON (.json) file of up to 1 MB, as reference managers export."
+        help_text=(
+            "A BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed (.nbib, or .txt in PubMed format) file "
+            "of up to 1 MB, as reference managers and PubMed export."
+        )
     )
     format = forms.ChoiceField(
         required=False,

@@ -51,17 +51,24 @@ def read_text(data):
 
 
 def parse(text, filename="", format_name=None):
-    """Entries in ``text``, in the format named (bib, ris, json) or detected from the name and content."""
+    """Entries in ``text``, in the format named (bib, ris, nbib, json) or detected from the name and content."""
     file_format = FORMATS.get(format_name) if format_name else detect_format(filename, text)
     if file_format is None:
-        raise ReferenceFileError(["the file is not BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)"])
+        raise ReferenceFileError(
+            [
+                "the file is not BibTeX (.bib), RIS (.ris), CSL-JSON (.json) "
+                "or PubMed format (.nbib, or .txt from PubMed)"
+            ]
+        )
     if not text.strip():
         raise ReferenceFileError(["the file is empty"])
     return file_format.parse(text)
 
 
 def _match(fields):
-    """The library's reference for these fields: same DOI, else same PMID, else same key."""
+    """The library's reference for these fields: same DOI, else same PMID, else same key; for an entry
+    with none of the three (a PubMed-format file has no keys), the one reference with the same title
+    and year."""
     for name, label in (("doi", "DOI"), ("pmid", "PubMed ID")):
         if fields.get(name) and (reference := Reference.objects.filter(**{name: fields[name]}).first()):
             return reference, label
@@ -69,6 +76,10 @@ def _match(fields):
     # The same key on a work with other identifiers is another work that happens to share a key.
     if reference and not any(fields.get(name) and getattr(reference, name) for name in ("doi", "pmid")):
         return reference, "citation key"
+    if not any(fields.get(name) for name in ("key", "doi", "pmid")) and fields.get("title"):
+        same = list(Reference.objects.filter(title__iexact=fields["title"], year=fields.get("year"))[:2])
+        if len(same) == 1:
+            return same[0], "title and year"
     return None, ""
 
 

@@ -33,7 +33,10 @@ def body(response):
     return b"".join(response.streaming_content).decode()
 
 
-@pytest.mark.parametrize("extension", sorted(FORMATS))
+LOSSLESS = sorted(extension for extension, fmt in FORMATS.items() if fmt.lossless)
+
+
+@pytest.mark.parametrize("extension", LOSSLESS)
 def test_an_exported_library_imports_back_as_the_same_references(demo, extension):
     before = library_snapshot()
     text = write(Reference.objects.all(), extension)
@@ -236,10 +239,82 @@ def test_admin_import_refuses_an_altered_preview(admin_client, db):
 
 def test_admin_import_refuses_a_file_of_another_kind(admin_client, db):
     response = admin_client.post("/admin/references/reference/import/", {"file": upload("notes.txt", b"hello")})
-    assert "not BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)" in response.content.decode()
+    assert "not BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed format" in response.content.decode()
 
 
 def test_admin_import_needs_permission_to_add_and_change_references(client, django_user_model, db):
     user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
     client.force_login(user)
     assert client.get("/admin/references/reference/import/").status_code == 403
+
+
+# PubMed's own format (MEDLINE), as PubMed's "Save" and "Send to citation manager" write it
+
+MEDLINE_FILE = FILES / "medline" / "biopython-pubmed_result2.txt"  # see tests/files/medline/SOURCES.md
+
+
+def test_a_pubmed_file_written_by_ncbi_is_read_whole(db):
+    """Four records from NCBI's E-utilities (Biopython's fixture): wrapped titles, four-letter tags,
+    shortened page ranges, DOIs among other article identifiers, dates with and without a day."""
+    entries = parse(MEDLINE_FILE.read_text(), "pubmed_result2.txt")  # a .txt: known by its content
+    assert [entry.fields["pmid"] for entry in entries] == ["16403221", "16377612", "14871861", "14630660"]
+    diagram = entries[1].fields
+    assert diagram["title"] == "GenomeDiagram: a python package for the visualization of large-scale genomic data"
+    assert diagram["authors"] == "Pritchard L, White JA, Birch PR, Toth IK"
+    assert (diagram["container"], diagram["volume"], diagram["issue"], diagram["pages"]) == (
+        "Bioinformatics",
+        "22",
+        "5",
+        "616-617",
+    )
+    assert (diagram["year"], str(diagram["date"]), diagram["doi"]) == (
+        2006,
+        "2006-03-01",
+        "10.1093/bioinformatics/btk021",
+    )
+    assert entries[0].fields["date"] is None and entries[0].fields["year"] == 2006  # "DP  - 2006"
+    assert entries[2].fields["authors"].startswith("de Hoon MJ")
+    assert not entries[3].fields["doi"]  # no [doi] among its identifiers
+    assert import_text(MEDLINE_FILE.read_text(), "pubmed_result2.txt") == {"create": 4}
+    assert Reference.objects.get(pmid="16403221").key == "casbon2006"
+
+
+def test_a_pubmed_export_of_the_library_imports_back_into_an_empty_one(demo):
+    carried = ["kind", "title", "authors", "container", "year", "volume", "issue", "pages", "doi", "pmid"]
+    journals = Reference.objects.filter(kind=Reference.Kind.JOURNAL_ARTICLE)
+    before = sorted(journals.values_list(*carried))
+    text = write(journals, "nbib")
+    assert text.startswith("PMID- ") or text.startswith("TI  - ")
+    Article.objects.all().delete()
+    Study.objects.all().delete()
+    Reference.objects.all().delete()
+    assert import_text(text, "library.nbib") == {"create": len(before)}
+    assert sorted(Reference.objects.values_list(*carried)) == before
+
+
+def test_a_broken_pubmed_file_names_its_bad_lines(db):
+    text = "PMID- 123\nTI  - A title\nthis line is not a field\n"
+    with pytest.raises(ReferenceFileError) as error:
+        parse(text, "broken.nbib")
+    assert error.value.problems == ["line 3: not a PubMed (MEDLINE) line: they read “TAG - value”"]
+
+
+def test_a_pubmed_file_can_be_downloaded(client, demo):
+    response = client.get("/references/younger2009/export.nbib")
+    assert response.status_code == 200
+    text = body(response)
+    assert "PMID- 19453963" in text and "LID - 10.1111/j.1526-4637.2009.00613.x [doi]" in text
+    assert all(line[4:6] == "- " or line.startswith("      ") for line in text.splitlines() if line)
+
+
+def test_a_pubmed_file_imports_through_the_admin_with_a_preview(admin_client, db):
+    data = MEDLINE_FILE.read_bytes()
+    response = admin_client.post(
+        "/admin/references/reference/import/", {"file": SimpleUploadedFile("pubmed-export.txt", data)}
+    )
+    assert response.status_code == 200 and "4 created" in response.content.decode()
+    assert not Reference.objects.exists()
+    payload = response.context["confirm"]["payload"].value()
+    response = admin_client.post("/admin/references/reference/import/", {"payload": payload}, follow=True)
+    assert "Imported pubmed-export.txt: 4 created" in response.content.decode()
+    assert Reference.objects.get(pmid="14630660").title == "PDB file parser and structure class implemented in Python"

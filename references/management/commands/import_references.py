@@ -1,4 +1,4 @@
-"""python manage.py import_references FILE: add or update references from BibTeX, RIS or CSL-JSON."""
+"""python manage.py import_references FILE: add or update references from BibTeX, RIS, CSL-JSON or PubMed format."""
 
 from collections import Counter
 from pathlib import Path
@@ -11,9 +11,9 @@ from references.importing import apply_import, parse, plan_import, read_text, su
 
 class Command(BaseCommand):
     help = (
-        "Import references from a BibTeX (.bib), RIS (.ris) or CSL-JSON (.json) file. Existing references are "
-        "matched by DOI, then PubMed ID, then citation key and updated; the others are created. If any entry is "
-        "invalid, nothing is imported."
+        "Import references from a BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed (.nbib) file. "
+        "Existing references are matched by DOI, then PubMed ID, then citation key (or, with none of them, "
+        "title and year) and updated; the others are created. If any entry is invalid, nothing is imported."
     )
 
     def add_arguments(self, parser):
