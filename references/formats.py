@@ -18,6 +18,7 @@ import bibtexparser
 import rispy
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from bibtexparser.model import Entry, Field
+from pylatexenc import latexwalker, macrospec
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
 
@@ -78,6 +79,18 @@ _latex_encoder = UnicodeToLatexEncoder(
 _latex_context = get_default_latex_context_db()
 _latex_context.add_context_category("quotes", macros=[MacroTextSpec("textquotedbl", simplify_repl='"')], prepend=True)
 _latex_decoder = LatexNodes2Text(latex_context=_latex_context, math_mode="verbatim", strict_latex_spaces=True)
+# What the parser must know of hyperref's macros for the text above to find their arguments.
+_latex_parsing = latexwalker.get_default_latex_context_db()
+_latex_parsing.add_context_category(
+    "hyperref", macros=[macrospec.MacroSpec("href", "{{"), macrospec.MacroSpec("url", "{")], prepend=True
+)
+
+
+def _latex_text(value):
+    """A BibTeX value as plain text."""
+    return _latex_decoder.latex_to_text(value, latex_context=_latex_parsing)
+
+
 # Identifiers and links are written verbatim (as biber and Zotero expect), so they are never LaTeX-encoded.
 _VERBATIM_BIBTEX_FIELDS = {"doi", "url", "pmid", "date", "year", "volume", "number", "pages"}
 
@@ -154,10 +167,10 @@ def _bibtex_names(value):
     names = []
     for person in split_multiple_persons_names(value):
         parts = parse_single_name_into_parts(person, strict=False)
-        family = _latex_decoder.latex_to_text(" ".join(parts.von + parts.last)).strip()
-        given = _latex_decoder.latex_to_text(" ".join(parts.first)).strip()
+        family = _latex_text(" ".join(parts.von + parts.last)).strip()
+        given = _latex_text(" ".join(parts.first)).strip()
         if _braced_whole(person.strip()) or not given:
-            names.append({"literal": _latex_decoder.latex_to_text(person).strip()})
+            names.append({"literal": _latex_text(person).strip()})
         else:
             names.append({"family": family, "given": given})
     return names
@@ -186,7 +199,7 @@ def parse_bibtex(text):
     for entry in library.entries:
         raw = {f.key.lower(): str(f.value).strip() for f in entry.fields}
         text_value = {
-            name: value if name in _VERBATIM_BIBTEX_FIELDS else _latex_decoder.latex_to_text(value).strip()
+            name: value if name in _VERBATIM_BIBTEX_FIELDS else _latex_text(value).strip()
             for name, value in raw.items()
         }
         entry_type = entry.entry_type.lower()
@@ -202,7 +215,8 @@ def parse_bibtex(text):
             "title": text_value.get("title", ""),
             "authors": format_authors(_bibtex_names(raw["author"])) if raw.get("author") else "",
             "container": container or text_value.get("howpublished", ""),
-            "year": _year_or_none(raw.get("year", "")) or (date.year if date else None),
+            # biblatex gives the year in "date" (2006, 2006-05, 2006/2007) as often as in "year".
+            "year": _year_or_none(raw.get("year", "")) or _year_or_none(raw.get("date", "")),
             "date": date,
             "volume": raw.get("volume", ""),
             "issue": raw.get("number", "") or raw.get("issue", ""),

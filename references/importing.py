@@ -8,6 +8,7 @@ nothing is imported. ``apply_import`` saves a plan in one transaction, keeping a
 each reference it saves (django-reversion), so each can be compared and restored on its own.
 """
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -62,7 +63,12 @@ def parse(text, filename="", format_name=None):
         )
     if not text.strip():
         raise ReferenceFileError(["the file is empty"])
-    return file_format.parse(text)
+    try:
+        return file_format.parse(text)
+    except RecursionError:
+        raise ReferenceFileError(
+            ["the file is nested too deeply to be read (braces or brackets within each other)"]
+        ) from None
 
 
 def _match(fields):
@@ -95,8 +101,9 @@ def _new_key(fields, taken):
     first_author = re.split(r"[ ,]", fields.get("authors") or "")[0]
     stem = slugify(first_author or (fields.get("title") or "ref").split(" ")[0]).replace("-", "")[:40] or "ref"
     stem += str(fields.get("year") or "")
-    candidates = [stem] + [stem + suffix for suffix in "bcdefghijklmnopqrstuvwxyz"]
-    candidates += [f"{stem}-{n}" for n in range(2, 10_000)]
+    candidates = itertools.chain(
+        [stem], (stem + suffix for suffix in "bcdefghijklmnopqrstuvwxyz"), (f"{stem}-{n}" for n in itertools.count(2))
+    )
     return next(candidate for candidate in candidates if candidate not in taken)
 
 

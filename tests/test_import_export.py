@@ -318,3 +318,42 @@ def test_a_pubmed_file_imports_through_the_admin_with_a_preview(admin_client, db
     response = admin_client.post("/admin/references/reference/import/", {"payload": payload}, follow=True)
     assert "Imported pubmed-export.txt: 4 created" in response.content.decode()
     assert Reference.objects.get(pmid="14630660").title == "PDB file parser and structure class implemented in Python"
+
+
+# Files that used to crash the importer or lose data (issue 20)
+
+
+def test_a_link_in_a_bibtex_field_keeps_its_text_and_address(db):
+    (entry,) = parse(r"@misc{a, title = {See \href{https://x.org/page}{this page}}, author = {Doe, Jane}}", "a.bib")
+    assert entry.fields["title"] == "See this page <https://x.org/page>"
+
+
+def test_a_biblatex_date_gives_the_year(db):
+    entries = parse("@article{a, title = {T}, date = {2006}}\n@article{b, title = {U}, date = {2006-05}}", "a.bib")
+    assert [(entry.fields["year"], entry.fields["date"]) for entry in entries] == [(2006, None), (2006, None)]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("deep.bib", "@article{c, title = {" + "{" * 20000 + "x" + "}" * 20000 + "}}"), ("deep.json", "[" * 100000)],
+)
+def test_a_file_nested_beyond_reason_is_a_clear_error(db, name, text):
+    with pytest.raises(ReferenceFileError) as error:
+        parse(text, name)
+    assert error.value.problems == ["the file is nested too deeply to be read (braces or brackets within each other)"]
+
+
+def test_ten_thousand_works_by_one_first_author_in_one_year_each_get_a_key(db):
+    from references.importing import unused_key
+
+    taken = {"doe2020", *(f"doe2020{letter}" for letter in "bcdefghijklmnopqrstuvwxyz")}
+    taken |= {f"doe2020-{n}" for n in range(2, 10_000)}
+    assert unused_key({"authors": "Doe J", "year": 2020}, taken) == "doe2020-10000"
+
+
+def test_a_deeply_nested_file_is_a_form_error_in_the_admin(admin_client, db):
+    response = admin_client.post(
+        "/admin/references/reference/import/", {"file": upload("deep.json", b"[" * 100_000 + b"]" * 100_000)}
+    )
+    assert response.status_code == 200
+    assert "nested too deeply" in response.content.decode()
