@@ -285,8 +285,24 @@ def ris_entry(reference):
     )[1]  # rispy numbers records ("1."); the number is not part of RIS
 
 
+# EndNote writes "TY - JOUR" with one space; RIS wants two. Lines are rewritten one for one, so the
+# line numbers in problems stay those of the file.
+_RIS_LOOSE_TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,3}-(?: (.*)|\s*)$")
+
+
+def _ris_normalised(text):
+    def tidy(line):
+        match = _RIS_LOOSE_TAG.match(line)
+        return f"{match.group(1)}  - {match.group(2) or ''}" if match else line
+
+    return "\n".join(tidy(line) for line in text.splitlines()) + "\n"
+
+
 def _ris_structure(text):
-    """Start lines of each record, and problems with the file's structure that rispy would silently skip."""
+    """Start lines of each record, and problems with the file's structure that rispy would silently skip.
+
+    Free text between records (a record number, "Record #1 of 2", "Provider: …", as databases write
+    them) is passed over, as rispy does; a field outside any record means a lost "TY" line."""
     starts, problems, open_at = [], [], None
     for number, line in enumerate(text.splitlines(), 1):
         match = _RIS_TAG.match(line)
@@ -300,8 +316,8 @@ def _ris_structure(text):
             if open_at is None:
                 problems.append(f"line {number}: an end of record (ER) with no record open")
             open_at = None
-        elif line.strip() and open_at is None:
-            problems.append(f"line {number}: text outside a record (records start with “TY  - ”)")
+        elif tag and open_at is None:
+            problems.append(f"line {number}: a field outside a record (records start with “TY  - ”)")
     if open_at is not None:
         problems.append(f"line {open_at}: the record that starts here has no end (ER  - )")
     if not starts and not problems:
@@ -310,6 +326,7 @@ def _ris_structure(text):
 
 
 def parse_ris(text):
+    text = _ris_normalised(text)
     starts, problems = _ris_structure(text)
     if problems:
         raise ReferenceFileError(problems)
@@ -317,7 +334,9 @@ def parse_ris(text):
     for line, record in zip(starts, rispy.loads(text), strict=False):
         url = (record.get("urls") or [""])[0]
         names = []
-        for author in record.get("authors") or record.get("first_authors") or []:
+        # A1 (first authors) then AU: some tools write the first author apart from the others.
+        listed = (record.get("first_authors") or []) + (record.get("authors") or [])
+        for author in dict.fromkeys(listed):
             family, comma, given = author.partition(",")
             names.extend([{"family": family.strip(), "given": given.strip()}] if comma else parse_authors(author))
         kind = _KIND_BY_RIS_TYPE.get(record.get("type_of_reference", ""), "website" if url else "journal")
@@ -331,7 +350,10 @@ def parse_ris(text):
             "title": record.get("title") or record.get("primary_title", ""),
             "authors": format_authors(names),
             "container": next((record[name] for name in container_names if record.get(name)), ""),
-            "year": _year_or_none(record.get("year") or record.get("publication_year", "")) or (date and date.year),
+            # PY, else DA; Y1, which RIS deprecates, only when neither is given.
+            "year": _year_or_none(record.get("year", ""))
+            or (date and date.year)
+            or _year_or_none(record.get("publication_year", "")),
             "date": date,
             "volume": record.get("volume", ""),
             "issue": record.get("number", ""),

@@ -357,3 +357,25 @@ def test_a_deeply_nested_file_is_a_form_error_in_the_admin(admin_client, db):
     )
     assert response.status_code == 200
     assert "nested too deeply" in response.content.decode()
+
+
+def test_ris_first_authors_are_kept_when_other_authors_follow(db):
+    text = "TY  - JOUR\nA1  - Younger, Jarred\nAU  - Mackey, Sean\nTI  - Pilot\nPY  - 2009\nER  - \n"
+    (entry,) = parse(text, "a.ris")
+    assert entry.fields["authors"] == "Younger J, Mackey S"
+
+
+def test_ris_as_endnote_and_databases_write_it_is_read(db):
+    """One space before the dash (EndNote), a record number or a header before each record (databases)."""
+    text = (
+        "Record #1 of 2\nProvider: Example Database\n\n1.\nTY - JOUR\nTI - First title\nPY - 2010\nER - \n\n"
+        "Record #2 of 2\n2.\nTY  - JOUR\nTI  - Second title\nPY  - 2011\nER  - \n"
+    )
+    assert [entry.fields["title"] for entry in parse(text, "export.ris")] == ["First title", "Second title"]
+
+
+def test_ris_date_wins_over_the_deprecated_y1(db):
+    text = "TY  - JOUR\nTI  - Dated\nY1  - 2012\nDA  - 2013/02/01\nER  - \n"
+    (entry,) = parse(text, "a.ris")
+    assert (entry.fields["year"], str(entry.fields["date"])) == (2013, "2013-02-01")
+    assert import_text(text, "a.ris") == {"create": 1}
