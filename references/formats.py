@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import bibtexparser
 import rispy
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
-from bibtexparser.model import Entry, Field
+from bibtexparser.model import DuplicateFieldKeyBlock, Entry, Field
 from pylatexenc import latexwalker, macrospec
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
@@ -77,7 +77,12 @@ _latex_encoder = UnicodeToLatexEncoder(
     unknown_char_policy="keep",
 )
 _latex_context = get_default_latex_context_db()
-_latex_context.add_context_category("quotes", macros=[MacroTextSpec("textquotedbl", simplify_repl='"')], prepend=True)
+_latex_context.add_context_category(
+    "quotes",
+    # pylatexenc reads \textasciicircum as the modifier letter ˆ, which turned "e=mc^2" into "e=mcˆ2".
+    macros=[MacroTextSpec("textquotedbl", simplify_repl='"'), MacroTextSpec("textasciicircum", simplify_repl="^")],
+    prepend=True,
+)
 _latex_decoder = LatexNodes2Text(latex_context=_latex_context, math_mode="verbatim", strict_latex_spaces=True)
 # What the parser must know of hyperref's macros for the text above to find their arguments.
 _latex_parsing = latexwalker.get_default_latex_context_db()
@@ -191,15 +196,22 @@ def _braced_whole(text):
 def parse_bibtex(text):
     library = bibtexparser.parse_string(text)
     problems = []
+    duplicated = []  # an entry giving a field twice: BibTeX warns and uses the first, and so do we
     for block in library.failed_blocks:
+        if isinstance(block, DuplicateFieldKeyBlock):
+            duplicated.append(block.ignore_error_block)
+            continue
         key = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]+)", block.raw or "")
         where = f"entry {key.group(1)!r} (line {block.start_line + 1})" if key else f"line {block.start_line + 1}"
         problems.append(f"{where}: could not be read as BibTeX ({_first_line(block.error)})")
     entries = []
-    for entry in library.entries:
-        raw = {f.key.lower(): str(f.value).strip() for f in entry.fields}
+    for entry in sorted([*library.entries, *duplicated], key=lambda entry: entry.start_line):
+        raw = {}
+        for f in entry.fields:
+            raw.setdefault(f.key.lower(), str(f.value).strip())
+        # A value wrapped over lines in the file is one line of text: BibTeX reads any run of spaces as one.
         text_value = {
-            name: value if name in _VERBATIM_BIBTEX_FIELDS else _latex_text(value).strip()
+            name: value if name in _VERBATIM_BIBTEX_FIELDS else " ".join(_latex_text(value).split())
             for name, value in raw.items()
         }
         entry_type = entry.entry_type.lower()
@@ -278,7 +290,8 @@ def ris_entry(reference):
         "doi": reference.doi or "",
         "accession_number": reference.pmid or "",  # where PubMed's own RIS puts the PMID
         "urls": [reference.url] if reference.url else [],
-        "notes": [reference.note] if reference.note else [],
+        # One N1 per line of the note: a line break inside a value would start an untagged line.
+        "notes": [line for line in reference.note.splitlines() if line.strip()],
     }
     return rispy.dumps([{name: value for name, value in record.items() if value}], skip_unknown_tags=True).split(
         "\n", 1

@@ -379,3 +379,29 @@ def test_ris_date_wins_over_the_deprecated_y1(db):
     (entry,) = parse(text, "a.ris")
     assert (entry.fields["year"], str(entry.fields["date"])) == (2013, "2013-02-01")
     assert import_text(text, "a.ris") == {"create": 1}
+
+
+def test_bibtex_values_wrapped_over_lines_are_read_as_one_line(db):
+    text = "@article{a,\n  title = {Towards the automatic\n                  capturing of the font outlines},\n"
+    text += "  year = 2001}"
+    (entry,) = parse(text, "a.bib")
+    assert entry.fields["title"] == "Towards the automatic capturing of the font outlines"
+
+
+def test_a_caret_survives_a_bibtex_round_trip(make_reference):
+    reference = make_reference(key="einstein1905", title="Why $e=mc^2$: a^b notation")
+    (entry,) = parse(write([reference], "bib"), "a.bib")
+    assert entry.fields["title"] == "Why $e=mc^2$: a^b notation"
+
+
+def test_a_field_given_twice_in_a_bibtex_entry_keeps_the_first_as_bibtex_does(db):
+    (entry,) = parse("@article{a, title = {One}, title = {Two}, year = 2000}", "a.bib")
+    assert (entry.fields["title"], entry.fields["year"]) == ("One", 2000)
+
+
+def test_a_note_over_several_lines_goes_out_as_ris_notes_and_comes_back(make_reference):
+    reference = make_reference(key="noted2020", note="First line.\nSecond line.")
+    text = write([reference], "ris")
+    assert all(line == "" or line[2:6] == "  - " for line in text.splitlines()), text
+    (entry,) = parse(text, "a.ris")
+    assert entry.fields["note"] == "First line.\nSecond line."
