@@ -131,7 +131,14 @@ def _issued(item):
     for name in ("issued", "published-print", "published-online", "published"):
         parts = (item.get(name) or {}).get("date-parts") or []
         if parts and parts[0] and parts[0][0] not in (None, ""):
-            numbers = [int(part) for part in parts[0][:3]]
+            numbers = []
+            for part in parts[0][:3]:  # a month or day given in words ("spring") is left out; the year stays
+                try:
+                    numbers.append(int(str(part).strip()))
+                except ValueError:
+                    break
+            if not numbers:
+                raise ValueError(f"its {name} date has no year: {parts[0]!r}")
             if len(numbers) == 3:
                 try:
                     return numbers[0], datetime.date(*numbers)

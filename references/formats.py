@@ -29,8 +29,13 @@ from .identifiers import normalise_doi, normalise_pmid
 class ReferenceFileError(Exception):
     """A file, or some of its entries, could not be read; ``problems`` says where and why."""
 
+    SHOWN = 20  # a file read in the wrong format can have a problem on every line; the first few say enough
+
     def __init__(self, problems):
-        self.problems = list(problems)
+        problems = list(problems)
+        if len(problems) > self.SHOWN:
+            problems = [*problems[: self.SHOWN], f"and {len(problems) - self.SHOWN} more problems like these"]
+        self.problems = problems
         super().__init__("; ".join(self.problems))
 
 

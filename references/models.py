@@ -6,6 +6,7 @@ editors' grade; each ``StudyReport`` links it to a reference that reports it,
 with the figures that report gives.
 """
 
+import re
 from decimal import Decimal
 
 import reversion
@@ -26,6 +27,18 @@ citation_key_validator = RegexValidator(
     "A citation key is letters and digits, optionally with - _ : or . inside, e.g. younger2009.",
     code="invalid_key",
 )
+
+# Characters RFC 3986 leaves out of addresses; Django's URL check lets some through in the path.
+_NOT_IN_ADDRESSES = re.compile(r'[\s"<>\\^`{|}]')
+
+
+def validate_web_address_characters(value):
+    if found := sorted(set(_NOT_IN_ADDRESSES.findall(value))):
+        shown = ", ".join("a space" if char.isspace() else char for char in found)
+        raise ValidationError(
+            f"A web address cannot contain {shown}: copy it again from the browser's address bar.",
+            code="invalid_url_characters",
+        )
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -109,7 +122,13 @@ class Reference(models.Model):
         help_text="The PMID or a PubMed link, e.g. 19453963; stored as the number.",
         error_messages={"unique": "Another reference already has this PubMed ID."},
     )
-    url = models.URLField("URL", max_length=500, blank=True, help_text="Where to read it, if not via the DOI.")
+    url = models.URLField(
+        "URL",
+        max_length=500,
+        blank=True,
+        validators=[validate_web_address_characters],
+        help_text="Where to read it, if not via the DOI.",
+    )
     note = models.TextField(
         blank=True, help_text="Shown to readers under the citation, e.g. “Free registration required.”"
     )

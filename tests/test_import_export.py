@@ -1,6 +1,7 @@
 """Export for reference managers, and import from them: every format round-trips, bad files import nothing."""
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -405,3 +406,38 @@ def test_a_note_over_several_lines_goes_out_as_ris_notes_and_comes_back(make_ref
     assert all(line == "" or line[2:6] == "  - " for line in text.splitlines()), text
     (entry,) = parse(text, "a.ris")
     assert entry.fields["note"] == "First line.\nSecond line."
+
+
+def test_a_csl_date_with_a_word_for_a_month_keeps_its_year(db):
+    item = {"id": "ITEM-2", "type": "article-journal", "title": "T", "issued": {"date-parts": [["2001", "spring"]]}}
+    (entry,) = parse(json.dumps([item]), "a.json")
+    assert (entry.fields["year"], entry.fields["date"]) == (2001, None)
+
+
+def test_a_csl_date_with_no_year_says_so_in_words(db):
+    item = {"id": "ITEM-3", "type": "article-journal", "title": "T", "issued": {"date-parts": [["soon"]]}}
+    with pytest.raises(ReferenceFileError) as error:
+        parse(json.dumps([item]), "a.json")
+    assert error.value.problems == ["line 1: item 'ITEM-3' could not be read (its issued date has no year: ['soon'])"]
+
+
+def test_a_web_address_with_quotes_or_angle_brackets_is_refused(db):
+    text = 'TY  - ELEC\nTI  - A page\nUR  - https://example.org/"><script>alert(1)</script>\nER  - \n'
+    with pytest.raises(ReferenceFileError) as error:
+        plan_import(parse(text, "a.ris"))
+    assert "cannot contain" in error.value.problems[0]
+
+
+def test_a_file_read_in_the_wrong_format_says_so_once(db):
+    text = "\n".join(f"PT J\nAU Doe, J\nTI Title {n}\nER\n" for n in range(200))  # Web of Science, read as RIS
+    with pytest.raises(ReferenceFileError) as error:
+        parse(text, "savedrecs.txt", "ris")
+    assert error.value.problems == ["no RIS records found (each starts with a “TY  - ” line)"]
+
+
+def test_a_file_with_hundreds_of_bad_lines_lists_the_first_twenty(db):
+    text = "PMID- 1\n" + "\n".join(f"not a field {n}" for n in range(500))
+    with pytest.raises(ReferenceFileError) as error:
+        parse(text, "export.nbib")
+    assert len(error.value.problems) == 21
+    assert error.value.problems[-1] == "and 480 more problems like these"
