@@ -198,6 +198,32 @@ def _braced_whole(text):
     return False
 
 
+_BIBLATEX_GROUPINGS = {"set", "xdata"}
+# biblatex's default inheritance: a part's parent gives its title as the part's container title.
+_PART_TYPES = {"inbook", "bookinbook", "suppbook", "incollection", "suppcollection", "inproceedings", "inreference"}
+
+
+def _inherited(entry_type, raw, raws, depth=0):
+    """An entry's fields with what it inherits through ``crossref`` and ``xdata`` (biblatex): every
+    field it lacks, the parent's title becoming a part's book title (and its title, if it has none)."""
+    parents = [raw.get("crossref", ""), *(key.strip() for key in raw.get("xdata", "").split(","))]
+    for parent_key in filter(None, parents):
+        if parent_key not in raws or depth > 5:
+            continue
+        parent_type, parent_raw = raws[parent_key]
+        parent_raw = _inherited(parent_type, parent_raw, raws, depth + 1)
+        given = dict(parent_raw)
+        if entry_type in _PART_TYPES and "title" in given:
+            # A part with no title of its own is known by its book's (rather than refused as untitled).
+            raw.setdefault("booktitle", given["title"])
+            if "title" in raw:
+                given.pop("title")
+        for name, value in given.items():
+            if name not in ("crossref", "xdata", "ids", "entryset"):
+                raw.setdefault(name, value)
+    return raw
+
+
 def parse_bibtex(text):
     library = bibtexparser.parse_string(text)
     problems = []
@@ -210,10 +236,17 @@ def parse_bibtex(text):
         where = f"entry {key.group(1)!r} (line {block.start_line + 1})" if key else f"line {block.start_line + 1}"
         problems.append(f"{where}: could not be read as BibTeX ({_first_line(block.error)})")
     entries = []
-    for entry in sorted([*library.entries, *duplicated], key=lambda entry: entry.start_line):
+    found = sorted([*library.entries, *duplicated], key=lambda entry: entry.start_line)
+    raws = {}
+    for entry in found:
         raw = {}
         for f in entry.fields:
             raw.setdefault(f.key.lower(), str(f.value).strip())
+        raws[entry.key] = (entry.entry_type.lower(), raw)
+    for entry in found:
+        if entry.entry_type.lower() in _BIBLATEX_GROUPINGS:
+            continue  # a set of other entries, or data for them to share: not a work of its own
+        raw = _inherited(entry.entry_type.lower(), raws[entry.key][1], raws)
         # A value wrapped over lines in the file is one line of text: BibTeX reads any run of spaces as one.
         text_value = {
             name: value if name in _VERBATIM_BIBTEX_FIELDS else " ".join(_latex_text(value).split())

@@ -441,3 +441,19 @@ def test_a_file_with_hundreds_of_bad_lines_lists_the_first_twenty(db):
         parse(text, "export.nbib")
     assert len(error.value.problems) == 21
     assert error.value.problems[-1] == "and 480 more problems like these"
+
+
+def test_biblatex_sets_are_groupings_not_works_and_crossref_fills_in_what_an_entry_lacks(db):
+    text = """
+@set{both, entryset = {part1, part2}}
+@inproceedings{part1, author = {Doe, Jane}, title = {A talk on naltrexone}, crossref = {meeting}, pages = {1--5}}
+@inproceedings{part2, author = {Roe, Rita}, crossref = {meeting2}}
+@proceedings{meeting, title = {Proceedings of the Pain Meeting}, date = {2012}, publisher = {AAPM}}
+@proceedings{meeting2, title = {Second Pain Meeting}, year = {2013}}
+"""
+    entries = {entry.fields["key"]: entry.fields for entry in parse(text, "a.bib")}
+    assert sorted(entries) == ["meeting", "meeting2", "part1", "part2"]
+    assert entries["part1"]["container"] == "Proceedings of the Pain Meeting"
+    assert entries["part1"]["year"] == 2012 and entries["part1"]["title"] == "A talk on naltrexone"
+    assert entries["part2"]["title"] == "Second Pain Meeting" and entries["part2"]["year"] == 2013
+    assert import_text(text, "a.bib") == {"create": 4}
