@@ -112,6 +112,8 @@ def test_the_sharing_cards_have_what_each_service_reads(make_article):
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_a_reader_follows_the_series_and_copies_the_link(browser, site, viewport):
+    from playwright.sync_api import expect
+
     page = open_page(browser, viewport, permissions=["clipboard-read", "clipboard-write"])
     page.goto(site + "/articles/low-dose-naltrexone-for-fibromyalgia-pain/")
     page.get_by_role("navigation", name="Series", exact=True).get_by_role("link", name=re.compile("Next part")).click()
@@ -124,6 +126,7 @@ def test_a_reader_follows_the_series_and_copies_the_link(browser, site, viewport
         assert share.get_by_role("link", name=re.compile(re.escape(name))).is_visible()
     shoot(page, viewport, "piece-end")
     share.get_by_role("button", name="Copy link").click()
-    assert share.get_by_role("status").inner_text() == "Link copied."
+    # The clipboard answers asynchronously: wait for the status, as a reader's eye does.
+    expect(share.get_by_role("status")).to_have_text("Link copied.")
     assert page.evaluate("navigator.clipboard.readText()") == site + "/articles/ldn-fibromyalgia-randomised-trial-2013/"
     assert page.problems == []
