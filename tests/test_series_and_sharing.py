@@ -117,13 +117,12 @@ def test_a_reader_follows_the_series_and_copies_the_link(browser, site, viewport
     page = open_page(browser, viewport, permissions=["clipboard-read", "clipboard-write"])
     page.goto(site + "/articles/low-dose-naltrexone-for-fibromyalgia-pain/")
     page.get_by_role("navigation", name="Series", exact=True).get_by_role("link", name=re.compile("Next part")).click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith("/articles/ldn-fibromyalgia-randomised-trial-2013/")
-    assert page.get_by_text("Part 2 of 2 in the series").first.is_visible()
+    page.wait_for_url("**/articles/ldn-fibromyalgia-randomised-trial-2013/")
+    expect(page.get_by_text("Part 2 of 2 in the series").first).to_be_visible()
     share = page.get_by_role("region", name="Share this piece")
     share.scroll_into_view_if_needed()
     for name in ("E-mail", "Facebook", "X (Twitter)", "LinkedIn", "Bluesky"):
-        assert share.get_by_role("link", name=re.compile(re.escape(name))).is_visible()
+        expect(share.get_by_role("link", name=re.compile(re.escape(name)))).to_be_visible()
     shoot(page, viewport, "piece-end")
     share.get_by_role("button", name="Copy link").click()
     # The clipboard answers asynchronously: wait for the status, as a reader's eye does.
