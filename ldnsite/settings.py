@@ -272,6 +272,10 @@ TASK_WORKER_LOST_AFTER = float(os.environ.get("TASK_WORKER_LOST_AFTER", "60"))
 # A failed task's first retry waits this many seconds; each later one twice as long as the one before.
 TASK_RETRY_DELAY = float(os.environ.get("TASK_RETRY_DELAY", "30"))
 
+# A confirmed reference import saving more references than this goes to a background worker, and the
+# admin shows its progress; a smaller one is saved during the request (about 20 ms a reference).
+REFERENCE_IMPORT_INLINE = int(os.environ.get("REFERENCE_IMPORT_INLINE", "200"))
+
 # The newsletter (articles.newsletter).
 NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))  # how long a confirmation link works
 NEWSLETTER_FORM_MIN_SECONDS = float(os.environ.get("NEWSLETTER_FORM_MIN_SECONDS", "3"))  # quicker is a bot

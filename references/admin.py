@@ -1,24 +1,28 @@
 """The reference library as editors manage it; what readers already see, only editors change (ldnsite.admin_rules)."""
 
-import functools
 from collections import Counter
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from reversion_compare.admin import CompareVersionAdmin
 
 from ldnsite.admin_rules import SharedMaterialAdminMixin, titled
 
+from .formats import FORMATS
 from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
-from .importing import PlannedImport, apply_import, summary
-from .models import Condition, Reference, Study, StudyReport
+from .importing import summary
+from .models import Condition, ImportJob, Reference, Study, StudyReport
+from .tasks import import_file, may_import, run_job, update_refusal
 from .widgets import NamedAutocompleteMixin
 
 
@@ -79,31 +83,49 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
         return results, may_have_duplicates
 
     def get_urls(self):
-        import_view = self.admin_site.admin_view(self.import_view)
-        return [path("import/", import_view, name="references_reference_import"), *super().get_urls()]
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_view), name="references_reference_import"),
+            path("import/left-out/", wrap(self.import_left_out_view), name="references_reference_import_left_out"),
+            path("import/<uuid:job_id>/", wrap(self.import_job_view), name="references_reference_import_job"),
+            path(
+                "import/<uuid:job_id>/left-out/",
+                wrap(self.import_job_left_out_view),
+                name="references_reference_import_job_left_out",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _check_import_permission(self, request):
+        if not may_import(request.user):
+            raise PermissionDenied
 
     def import_view(self, request):
-        """Upload a BibTeX, RIS or CSL-JSON file, see what it will create and update, then confirm."""
-        if not (self.has_add_permission(request) and self.has_change_permission(request)):
-            raise PermissionDenied
-        refusal = functools.partial(self.import_refusal, request)
-        form, confirm, plans = ImportFileForm(), None, None
+        """Upload a reference file, see what it will create and update (and what it cannot), then confirm.
+
+        A small file is imported at once; a larger one goes to a background worker, and the editor
+        watches its progress (no request runs long enough for a proxy to give up on it)."""
+        self._check_import_permission(request)
+        form, confirm = ImportFileForm(), None
         if request.method == "POST" and "payload" in request.POST:
-            confirm = ImportConfirmForm(request.POST, refuse_update=refusal)
+            confirm = ImportConfirmForm(request.POST)
             if confirm.is_valid():
-                with transaction.atomic():
-                    counts = apply_import(confirm.plans, f"Imported from {confirm.filename}", request.user)
-                    for plan in confirm.plans:
-                        if plan.action == PlannedImport.CREATE:
-                            self.log_addition(request, plan.reference, [{"added": {}}])
-                        elif plan.action == PlannedImport.UPDATE:
-                            self.log_change(request, plan.reference, f"Imported from {confirm.filename}")
-                self.message_user(request, f"Imported {confirm.filename}: {summary(counts)}.", messages.SUCCESS)
-                return redirect("admin:references_reference_changelist")
+                if confirm.cleaned_data["payload"]["to_save"] > settings.REFERENCE_IMPORT_INLINE:
+                    with transaction.atomic():  # the job exists exactly when its task does
+                        job = confirm.job(request.user)
+                        import_file.enqueue(str(job.pk))
+                    return redirect(job)
+                job = confirm.job(request.user)
+                job = run_job(job)
+                if job.status == ImportJob.Status.DONE and not job.left_out:
+                    self.message_user(request, f"Imported {job.filename}: {summary(job.counts)}.", messages.SUCCESS)
+                    return redirect("admin:references_reference_changelist")
+                return redirect(job)
         elif request.method == "POST":
-            form = ImportFileForm(request.POST, request.FILES, refuse_update=refusal)
+            form = ImportFileForm(request.POST, request.FILES, refuse_update=update_refusal(request.user))
             if form.is_valid():
-                plans, confirm = form.plans, form.confirmation()
+                confirm = form.confirmation()
+        plans = form.plans if confirm and form.is_bound else None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -111,9 +133,62 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
             "form": form,
             "confirm": confirm,
             "plans": plans,
+            "left_out": form.left_out if plans else [],
             "counts": summary(Counter(plan.action for plan in plans)) if plans else "",
+            "to_save": sum(plan.saves for plan in plans) if plans else 0,
+            "inline_limit": settings.REFERENCE_IMPORT_INLINE,
         }
         return TemplateResponse(request, "admin/references/reference/import.html", context)
+
+    def import_left_out_view(self, request):
+        """The entries a preview could not import, as a file in the same format, to fix and import again."""
+        self._check_import_permission(request)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        confirm = ImportConfirmForm(request.POST)
+        if confirm.is_valid():
+            try:
+                found, text = confirm.left_out(update_refusal(request.user))
+            except forms.ValidationError:
+                found = None
+            if found is not None:
+                return _attachment(text, found, confirm.filename)
+        messages.error(request, "This preview has expired or was altered. Upload the file again.")
+        return redirect("admin:references_reference_import")
+
+    def _job(self, request, job_id):
+        self._check_import_permission(request)
+        return get_object_or_404(ImportJob, pk=job_id)
+
+    def import_job_view(self, request, job_id):
+        """How far an import has got; when it has ended, what it did and what it left out, and why."""
+        job = self._job(request, job_id)
+        if request.GET.get("format") == "json":
+            return JsonResponse(
+                {"status": job.status, "label": job.get_status_display(), "saved": job.saved, "to_save": job.to_save}
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Import of {job.filename}",
+            "job": job,
+            "counts": summary(job.counts) if job.status == ImportJob.Status.DONE else "",
+        }
+        return TemplateResponse(request, "admin/references/reference/import_job.html", context)
+
+    def import_job_left_out_view(self, request, job_id):
+        job = self._job(request, job_id)
+        if not job.left_out:
+            raise Http404("This import left nothing out.")
+        found = FORMATS.get(job.format) or FORMATS["bib"]
+        return _attachment(found.file_of(entry["source"] for entry in job.left_out), found, job.filename)
+
+
+def _attachment(text, found, filename):
+    stem = filename.rsplit(".", 1)[0] or "references"
+    response = HttpResponse(text, content_type=f"{found.content_type}; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}-left-out.{found.extension}")
+    return response
 
 
 @admin.register(Condition)

@@ -8,9 +8,18 @@ from django.template.defaultfilters import filesizeformat
 from ldnsite.editing import GuardedModelForm
 
 from .formats import FORMATS, ReferenceFileError
-from .importing import IMPORTED_FIELDS, PlannedImport, parse, plan_import, read_text, unused_key
+from .importing import (
+    IMPORTED_FIELDS,
+    PlannedImport,
+    file_format,
+    parse,
+    plan_import,
+    read_text,
+    require_valid,
+    unused_key,
+)
 from .lookup import ReferenceLookupError, look_up
-from .models import Condition, Reference, Study
+from .models import Condition, ImportJob, Reference, Study
 
 
 class LibraryFilterForm(forms.Form):
@@ -106,28 +115,11 @@ MAX_IMPORT_BYTES = 1024 * 1024
 _IMPORT_SALT = "references.import"
 
 
-def _planned(text, filename, format_name, refuse_update=None):
-    """The import plan for a file, or a form error listing every problem found in it.
-
-    ``refuse_update(reference)`` says why the importing user may not update that reference of the
-    library (see ReferenceAdmin.change_refusal), or ""; each refused update is a problem too."""
-    try:
-        plans = plan_import(parse(text, filename, format_name or None))
-    except ReferenceFileError as error:
-        raise forms.ValidationError(error.problems) from None
-    if refuse_update is not None:
-        refused = [
-            f"{plan.entry.where}: {plan.reference.key}: {refusal}"
-            for plan in plans
-            if plan.action == PlannedImport.UPDATE and (refusal := refuse_update(plan.reference))
-        ]
-        if refused:
-            raise forms.ValidationError(refused)
-    return plans
-
-
 class ImportFileForm(forms.Form):
-    """Step one of an import: the file, read and planned but not yet saved."""
+    """Step one of an import: the file, read and planned but not yet saved.
+
+    Entries that cannot be imported as they stand are listed beside the others, for the editor to
+    leave out or to fix; a file none of whose entries can be imported is refused with every reason."""
 
     file = forms.FileField(
         help_text=(
@@ -157,26 +149,45 @@ class ImportFileForm(forms.Form):
             )
         try:
             self.text = read_text(upload.read())
+            self.file_format = file_format(self.text, upload.name, cleaned.get("format") or None)
+            self.plans = plan_import(
+                parse(self.text, upload.name, cleaned.get("format") or None),
+                partial=True,
+                refuse_update=self.refuse_update,
+            )
+            if not any(plan.saves for plan in self.plans):
+                require_valid(self.plans)  # nothing could be imported: the reasons are the answer
         except ReferenceFileError as error:
             raise forms.ValidationError(error.problems) from None
-        self.plans = _planned(self.text, upload.name, cleaned.get("format"), self.refuse_update)
         self.filename = upload.name
         return cleaned
 
+    @property
+    def left_out(self):
+        return [plan for plan in self.plans if plan.action == PlannedImport.INVALID]
+
     def confirmation(self):
         """The form that carries the same file to step two, signed so it cannot be altered on the way."""
-        payload = {"text": self.text, "filename": self.filename, "format": self.cleaned_data.get("format") or ""}
-        return ImportConfirmForm(initial={"payload": signing.dumps(payload, salt=_IMPORT_SALT, compress=True)})
+        payload = {
+            "text": self.text,
+            "filename": self.filename,
+            "format": self.cleaned_data.get("format") or "",
+            "to_save": sum(plan.saves for plan in self.plans),
+        }
+        return ImportConfirmForm(
+            initial={
+                "payload": signing.dumps(payload, salt=_IMPORT_SALT, compress=True),
+                "partial": bool(self.left_out),
+            }
+        )
 
 
 class ImportConfirmForm(forms.Form):
-    """Step two: the editor has seen the preview; plan again (the library may have changed) and save."""
+    """Step two: the editor has seen the preview and confirms it (leaving out the invalid entries, if the
+    preview listed any). The import plans the file again, as the library may have changed meanwhile."""
 
     payload = forms.CharField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, refuse_update=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.refuse_update = refuse_update
+    partial = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_payload(self):
         try:
@@ -186,8 +197,34 @@ class ImportConfirmForm(forms.Form):
                 "This preview has expired or was altered. Upload the file again.", code="bad_payload"
             ) from None
         self.filename = payload["filename"]
-        self.plans = _planned(payload["text"], payload["filename"], payload["format"], self.refuse_update)
         return payload
+
+    def job(self, user):
+        """The import, ready to run."""
+        payload = self.cleaned_data["payload"]
+        return ImportJob.objects.create(
+            user=user,
+            filename=payload["filename"][:255],
+            format=payload["format"] or file_format(payload["text"], payload["filename"]).extension,
+            text=payload["text"],
+            partial=self.cleaned_data["partial"],
+            to_save=payload["to_save"],
+        )
+
+    def left_out(self, refuse_update):
+        """The entries the preview listed as not importable, in a file of the same format to fix."""
+        payload = self.cleaned_data["payload"]
+        try:
+            found = file_format(payload["text"], payload["filename"], payload["format"] or None)
+            plans = plan_import(
+                parse(payload["text"], payload["filename"], payload["format"] or None),
+                partial=True,
+                refuse_update=refuse_update,
+            )
+        except ReferenceFileError as error:
+            raise forms.ValidationError(error.problems) from None
+        sources = [plan.entry.source for plan in plans if plan.action == PlannedImport.INVALID]
+        return found, found.file_of(sources)
 
 
 class ReferenceAdminForm(GuardedModelForm):

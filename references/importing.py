@@ -8,14 +8,16 @@ nothing is imported. ``apply_import`` saves a plan in one transaction, keeping a
 each reference it saves (django-reversion), so each can be compared and restored on its own.
 """
 
+import contextlib
 import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 import reversion
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from .formats import FORMATS, ReferenceFileError, detect_format
@@ -29,16 +31,22 @@ IMPORTED_FIELDS += ["doi", "pmid", "url", "note"]
 
 @dataclass
 class PlannedImport:
-    """What importing one entry will do."""
+    """What importing one entry will do; an invalid entry says why in ``problems``."""
 
-    CREATE, UPDATE, SKIP = "create", "update", "skip"
+    CREATE, UPDATE, SKIP, INVALID = "create", "update", "skip", "invalid"
 
     entry: object
     action: str
-    reference: Reference
+    reference: Reference | None
     matched_by: str = ""
     changes: list = field(default_factory=list)  # (field label, old value, new value)
     reason: str = ""
+    problems: list = field(default_factory=list)
+    possibly_same_as: Reference | None = None  # a reference with the same title and year, for the editor to judge
+
+    @property
+    def saves(self):
+        return self.action in (self.CREATE, self.UPDATE)
 
 
 def read_text(data):
@@ -51,42 +59,98 @@ def read_text(data):
         ) from None
 
 
-def parse(text, filename="", format_name=None):
-    """Entries in ``text``, in the format named (bib, ris, nbib, json) or detected from the name and content."""
-    file_format = FORMATS.get(format_name) if format_name else detect_format(filename, text)
-    if file_format is None:
+def file_format(text, filename="", format_name=None):
+    """The format named (bib, ris, nbib, json), or the one the file's name and content show."""
+    found = FORMATS.get(format_name) if format_name else detect_format(filename, text)
+    if found is None:
         raise ReferenceFileError(
             [
                 "the file is not BibTeX (.bib), RIS (.ris), CSL-JSON (.json) "
                 "or PubMed format (.nbib, or .txt from PubMed)"
             ]
         )
+    return found
+
+
+def parse(text, filename="", format_name=None):
+    """Entries in ``text``, in the format named (bib, ris, nbib, json) or detected from the name and content."""
+    found = file_format(text, filename, format_name)
     if not text.strip():
         raise ReferenceFileError(["the file is empty"])
     try:
-        return file_format.parse(text)
+        return found.parse(text)
     except RecursionError:
         raise ReferenceFileError(
             ["the file is nested too deeply to be read (braces or brackets within each other)"]
         ) from None
 
 
-def _match(fields):
-    """The library's reference for these fields: same DOI, else same PMID, else same key; for an entry
-    with none of the three (a PubMed-format file has no keys), the one reference with the same title
-    and year."""
-    for name, label in (("doi", "DOI"), ("pmid", "PubMed ID")):
-        if fields.get(name) and (reference := Reference.objects.filter(**{name: fields[name]}).first()):
-            return reference, label
-    reference = Reference.objects.filter(key=fields["key"]).first() if fields.get("key") else None
-    # The same key on a work with other identifiers is another work that happens to share a key.
-    if reference and not any(fields.get(name) and getattr(reference, name) for name in ("doi", "pmid")):
-        return reference, "citation key"
-    if not any(fields.get(name) for name in ("key", "doi", "pmid")) and fields.get("title"):
-        same = list(Reference.objects.filter(title__iexact=fields["title"], year=fields.get("year"))[:2])
-        if len(same) == 1:
-            return same[0], "title and year"
-    return None, ""
+def normalised_title(title):
+    """A title as two records of the same work are likely to share it: case, spacing and punctuation aside."""
+    return " ".join(re.sub(r"[^\w\s]", " ", (title or "").casefold()).split())
+
+
+def _chunks(values, size=500):
+    values = list(values)
+    return (values[n : n + size] for n in range(0, len(values), size))
+
+
+class LibraryIndex:
+    """What the library holds that a file's entries can match, read in a few queries for the whole file
+    (not several per entry: a 5,000-entry file took 19 s to plan that way)."""
+
+    def __init__(self, entries):
+        wanted = {"doi": set(), "pmid": set(), "key": set()}
+        for entry in entries:
+            for name in wanted:
+                if entry.fields.get(name):
+                    wanted[name].add(entry.fields[name])
+        found = {}
+        for name, values in wanted.items():
+            for chunk in _chunks(values):
+                found.update((ref.pk, ref) for ref in Reference.objects.filter(**{f"{name}__in": chunk}))
+        self.by = {name: {} for name in wanted}
+        for reference in found.values():
+            for name in wanted:
+                if getattr(reference, name):
+                    self.by[name][getattr(reference, name)] = reference
+        self.keys = set(Reference.objects.values_list("key", flat=True))
+        years = {entry.fields.get("year") for entry in entries if entry.fields.get("title")}
+        self.by_title = {}  # (normalised title, year) -> [pk, …]
+        for chunk in _chunks(years - {None}):
+            for pk, title, year in Reference.objects.filter(year__in=chunk).values_list("pk", "title", "year"):
+                self.by_title.setdefault((normalised_title(title), year), []).append(pk)
+        if None in years:
+            for pk, title in Reference.objects.filter(year=None).values_list("pk", "title"):
+                self.by_title.setdefault((normalised_title(title), None), []).append(pk)
+        self._loaded = dict(found)
+
+    def reference(self, pk):
+        if pk not in self._loaded:
+            self._loaded[pk] = Reference.objects.get(pk=pk)
+        return self._loaded[pk]
+
+    def same_title(self, fields):
+        """Library references with the entry's title (normalised) and year."""
+        pks = self.by_title.get((normalised_title(fields.get("title")), fields.get("year")), [])
+        return [self.reference(pk) for pk in pks]
+
+    def match(self, fields):
+        """The library's reference for these fields: same DOI, else same PMID, else same key; for an entry
+        with none of the three (a PubMed-format file has no keys), the one reference with the same title
+        and year."""
+        for name, label in (("doi", "DOI"), ("pmid", "PubMed ID")):
+            if fields.get(name) and (reference := self.by[name].get(fields[name])):
+                return reference, label
+        reference = self.by["key"].get(fields.get("key"))
+        # The same key on a work with other identifiers is another work that happens to share a key.
+        if reference and not any(fields.get(name) and getattr(reference, name) for name in ("doi", "pmid")):
+            return reference, "citation key"
+        if not any(fields.get(name) for name in ("key", "doi", "pmid")) and fields.get("title"):
+            same = self.same_title(fields)
+            if len(same) == 1:
+                return same[0], "title and year"
+        return None, ""
 
 
 def unused_key(fields, also_taken=()):
@@ -111,12 +175,28 @@ def _display(value):
     return "" if value is None else str(value)
 
 
-def plan_import(entries):
-    """Decide what each entry does; raise ReferenceFileError naming every entry that is not valid."""
-    plans, problems = [], []
-    seen = {}  # identifiers met earlier in the same file -> that entry
-    taken_keys = set()
+def _invalid(entry, problems, reference=None):
+    return PlannedImport(entry, PlannedImport.INVALID, reference, problems=list(problems))
+
+
+def plan_import(entries, *, partial=False, refuse_update=None):
+    """Decide what each entry does.
+
+    An entry that cannot be imported as it stands (unreadable, invalid, or an update that
+    ``refuse_update(reference)`` refuses with a reason) is planned as INVALID with its problems; unless
+    ``partial``, any such entry raises ReferenceFileError naming every one of them."""
+    plans = []
+    seen = {}  # identifiers met earlier in the same file -> that entry's plan
+    library = LibraryIndex(entries)
+    taken_keys = set(library.keys)
+    unique_messages = {name: Reference._meta.get_field(name).error_messages["unique"] for name in ("doi", "pmid")}
     for entry in entries:
+        if entry.passed_over:
+            plans.append(PlannedImport(entry, PlannedImport.SKIP, None, reason=entry.passed_over))
+            continue
+        if entry.problems:
+            plans.append(_invalid(entry, entry.problems))
+            continue
         fields = {name: value for name, value in entry.fields.items() if value not in (None, "")}
         identity = [(name, fields[name]) for name in ("doi", "pmid") if fields.get(name)]
         earlier = next((seen[ident] for ident in identity if ident in seen), None)
@@ -124,11 +204,13 @@ def plan_import(entries):
             reason = f"same work as {earlier.entry.where}"
             plans.append(PlannedImport(entry, PlannedImport.SKIP, earlier.reference, reason=reason))
             continue
-        reference, matched_by = _match(fields)
+        reference, matched_by = library.match(fields)
+        problems = []
         if reference is None:
             reference = Reference(**{name: value for name, value in fields.items() if name != "key"})
-            reference.key = unused_key(fields, taken_keys)
+            reference.key = _new_key(fields, taken_keys)
             plan = PlannedImport(entry, PlannedImport.CREATE, reference)
+            plan.possibly_same_as = next(iter(library.same_title(fields)), None)
         else:
             changes = []
             for name in IMPORTED_FIELDS:
@@ -140,21 +222,47 @@ def plan_import(entries):
                         changes.append((Reference._meta.get_field(name).verbose_name, old, getattr(reference, name)))
             action = PlannedImport.UPDATE if changes else PlannedImport.SKIP
             plan = PlannedImport(entry, action, reference, matched_by, changes, "" if changes else "already up to date")
-        if plan.action != PlannedImport.SKIP:
+            if action == PlannedImport.UPDATE:
+                # A new DOI or PMID that another reference of the library already has.
+                for name, message in unique_messages.items():
+                    other = library.by[name].get(getattr(reference, name))
+                    if other is not None and other.pk != reference.pk:
+                        problems.append(f"{name}: {message} ({other.key})")
+                if refuse_update is not None and (refusal := refuse_update(reference)):
+                    problems.append(f"{reference.key}: {refusal}")
+        if plan.saves:
             try:
-                reference.full_clean()
+                # Uniqueness was checked above, for the whole file at once.
+                reference.full_clean(validate_unique=False)
             except ValidationError as error:
                 for name, messages in error.message_dict.items():
                     label = "" if name == "__all__" else f"{name}: "
-                    problems.extend(f"{entry.where}: {label}{message}" for message in messages)
-                continue
+                    problems.extend(f"{label}{message}" for message in messages)
+        if problems:
+            plans.append(_invalid(entry, problems, reference))
+            continue
         taken_keys.add(reference.key)
         for ident in identity:
             seen[ident] = plan
         plans.append(plan)
-    if problems:
-        raise ReferenceFileError(problems)
+    if not partial:
+        require_valid(plans)
     return plans
+
+
+def problems_of(plans):
+    """Every problem of the invalid entries, each naming its entry and line."""
+    return [
+        f"{plan.entry.where}: {problem}"
+        for plan in plans
+        if plan.action == PlannedImport.INVALID
+        for problem in plan.problems
+    ]
+
+
+def require_valid(plans):
+    if problems := problems_of(plans):
+        raise ReferenceFileError(problems)
 
 
 def _keys_in_library(fields):
@@ -168,21 +276,57 @@ def _keys_in_library(fields):
     return set(query.values_list("key", flat=True))
 
 
-@transaction.atomic
-def apply_import(plans, comment="Imported from a file", user=None):
-    """Save every planned creation and update in one transaction; return how many of each action.
+def apply_import(plans, comment="Imported from a file", user=None, *, batch_size=None, progress=None):
+    """Save every planned creation and update; return how many entries took each action.
+
+    All in one transaction, or, with ``batch_size``, in transactions of that many references, calling
+    ``progress(saved, to_save)`` after each (a background import, which a stop part-way leaves with
+    what it saved: importing the file again matches those and goes on with the rest).
 
     Each reference gets a version of its own, not one revision for the whole file: restoring
-    one reference's version must not take the others back with it."""
-    for plan in plans:
-        if plan.action != PlannedImport.SKIP:
-            with reversion.create_revision():
-                reversion.set_user(user)
-                reversion.set_comment(comment)
-                plan.reference.save()
+    one reference's version must not take the others back with it. The admin's history of each
+    records who imported it, from which file."""
+    to_save = [plan for plan in plans if plan.saves]
+    batches = list(_chunks(to_save, batch_size)) if batch_size else [to_save]
+    saved = 0
+    try:
+        with contextlib.nullcontext() if batch_size else transaction.atomic():
+            for batch in batches:
+                with transaction.atomic():
+                    for plan in batch:
+                        with reversion.create_revision():
+                            reversion.set_user(user)
+                            reversion.set_comment(comment)
+                            plan.reference.save()
+                    if user is not None:
+                        _log(batch, user, comment)
+                saved += len(batch)
+                if progress is not None:
+                    progress(saved, len(to_save))
+    except IntegrityError:
+        kept = f"the first {saved} were saved, the rest were not" if saved else "nothing was saved"
+        raise ReferenceFileError(
+            [
+                "the library changed while this file was being imported (another reference took one of its "
+                f"DOIs, PubMed IDs or citation keys): {kept}. Import the file again to see where it stands."
+            ]
+        ) from None
     return Counter(plan.action for plan in plans)
+
+
+def _log(plans, user, comment):
+    """The admin's record of each change (its "History" and "Recent actions")."""
+    for action, flag, message in (
+        (PlannedImport.CREATE, ADDITION, [{"added": {}}]),
+        (PlannedImport.UPDATE, CHANGE, comment),
+    ):
+        references = [plan.reference for plan in plans if plan.action == action]
+        if references:
+            LogEntry.objects.log_actions(user.pk, references, flag, message)
 
 
 def summary(counts):
     words = {PlannedImport.CREATE: "created", PlannedImport.UPDATE: "updated", PlannedImport.SKIP: "unchanged"}
+    if counts.get(PlannedImport.INVALID):
+        words[PlannedImport.INVALID] = "left out"
     return ", ".join(f"{counts.get(action, 0)} {word}" for action, word in words.items())

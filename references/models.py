@@ -7,9 +7,11 @@ with the figures that report gives.
 """
 
 import re
+import uuid
 from decimal import Decimal
 
 import reversion
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -563,3 +565,51 @@ class StudyReport(models.Model):
     def p_text(self):
         """“P = 0.016”, as journals print it."""
         return f"P {self.p_relation} {self.p_value.normalize():f}" if self.p_value is not None else ""
+
+
+class ImportJob(models.Model):
+    """A reference file an editor confirmed importing, and how far the import has got.
+
+    Every confirmed import is one: a small file is imported during the request, a large one by a
+    background worker (``references.tasks.import_file``) while the admin shows its progress. The file's
+    text is kept until the import ends, for a retry to plan it again; what was left out is kept with
+    its reasons and its text as the file had it, to download and fix."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Not imported"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    filename = models.CharField(max_length=255)
+    format = models.CharField(max_length=8, help_text="The key of references.formats.FORMATS the file is read as.")
+    text = models.TextField(blank=True)
+    partial = models.BooleanField(default=False, help_text="Leave out invalid entries instead of refusing the file.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    to_save = models.PositiveIntegerField(default=0)
+    saved = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    left_out = models.JSONField(default=list, blank=True)  # [{"where": …, "problems": […], "source": …}, …]
+    problems = models.JSONField(default=list, blank=True)  # why a failed import was refused
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self):
+        return reverse("admin:references_reference_import_job", args=[self.pk])
+
+    @property
+    def finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self):
+        return 100 if self.finished else int(100 * self.saved / self.to_save) if self.to_save else 0

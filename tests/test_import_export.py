@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from articles.models import Article
 from references.formats import FORMATS, ReferenceFileError
 from references.importing import apply_import, parse, plan_import, read_text
-from references.models import Reference, Study
+from references.models import ImportJob, Reference, Study
 
 FILES = Path(__file__).parent / "files"
 FIELDS = ["key", "kind", "title", "authors", "container", "year", "date", "volume", "issue", "pages"]
@@ -219,12 +219,49 @@ def test_admin_import_previews_then_saves_on_confirmation(admin_client, demo):
     assert Reference.objects.get(key="younger2009").url == "https://doi.org/10.1111/j.1526-4637.2009.00613.x"
 
 
-def test_admin_import_shows_every_problem_and_saves_nothing(admin_client, db):
+def test_admin_import_lists_invalid_entries_and_imports_the_others_only_when_asked(admin_client, db):
     response = admin_client.post("/admin/references/reference/import/", {"file": upload("partly-invalid.json")})
     html = response.content.decode()
+    assert "3 entries cannot be imported as they stand" in html
+    assert "Entry &#x27;notitle&#x27; (line 3): title: This field cannot be blank." in html
+    assert "Entry &#x27;baddoi&#x27; (line 5)" in html and "Entry &#x27;ancient&#x27; (line 4)" in html
+    assert "Import the others and leave 3 out: 1 created, 0 updated, 0 unchanged, 3 left out" in html
+    assert not Reference.objects.exists()  # nothing saved at the preview
+
+    confirm = {name: field.value() for name, field in ((f.name, f) for f in response.context["confirm"])}
+    download = admin_client.post("/admin/references/reference/import/left-out/", confirm)
+    assert download["Content-Disposition"] == 'attachment; filename="partly-invalid-left-out.json"'
+    left_out = json.loads(download.content)
+    assert [item["id"] for item in left_out] == ["notitle", "ancient", "baddoi"]
+
+    response = admin_client.post("/admin/references/reference/import/", confirm, follow=True)
+    html = response.content.decode()
+    assert "Imported partly-invalid.json: 1 created, 0 updated, 0 unchanged, 3 left out." in html
+    assert "3 entries were left out" in html
+    assert list(Reference.objects.values_list("key", flat=True)) == ["fine2010"]
+    job = ImportJob.objects.get()
+    again = admin_client.get(f"/admin/references/reference/import/{job.pk}/left-out/")
+    assert [item["id"] for item in json.loads(again.content)] == ["notitle", "ancient", "baddoi"]
+
+
+def test_admin_import_of_a_file_with_nothing_valid_shows_every_problem_and_saves_nothing(admin_client, db):
+    bad = b'[{"id": "notitle", "type": "article-journal"}, {"id": "ancient", "title": "Old", "issued": {"date-parts": [[1066]]}}]'
+    response = admin_client.post("/admin/references/reference/import/", {"file": upload("bad.json", bad)})
+    html = response.content.decode()
     assert "Nothing was imported." in html
-    assert "entry &#x27;notitle&#x27; (line 3)" in html and "entry &#x27;baddoi&#x27; (line 5)" in html
+    assert "entry &#x27;notitle&#x27; (line 1)" in html and "entry &#x27;ancient&#x27; (line 1)" in html
     assert not Reference.objects.exists()
+
+
+def test_the_command_imports_nothing_from_a_partly_invalid_file_unless_told_to_skip_invalid_entries(db):
+    with pytest.raises(CommandError, match="Nothing imported"):
+        call_command("import_references", str(FILES / "partly-invalid.json"), stdout=io.StringIO())
+    assert not Reference.objects.exists()
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_references", str(FILES / "partly-invalid.json"), "--skip-invalid", stdout=out, stderr=err)
+    assert list(Reference.objects.values_list("key", flat=True)) == ["fine2010"]
+    assert "1 created, 0 updated, 0 unchanged, 3 left out" in out.getvalue()
+    assert "left out  entry 'notitle' (line 3): title: This field cannot be blank." in err.getvalue()
 
 
 def test_admin_import_refuses_an_oversized_file(admin_client, db):
@@ -417,8 +454,10 @@ def test_a_csl_date_with_a_word_for_a_month_keeps_its_year(db):
 def test_a_csl_date_with_no_year_says_so_in_words(db):
     item = {"id": "ITEM-3", "type": "article-journal", "title": "T", "issued": {"date-parts": [["soon"]]}}
     with pytest.raises(ReferenceFileError) as error:
-        parse(json.dumps([item]), "a.json")
-    assert error.value.problems == ["line 1: item 'ITEM-3' could not be read (its issued date has no year: ['soon'])"]
+        plan_import(parse(json.dumps([item]), "a.json"))
+    assert error.value.problems == [
+        "entry 'ITEM-3' (line 1): could not be read (its issued date has no year: ['soon'])"
+    ]
 
 
 def test_a_web_address_with_quotes_or_angle_brackets_is_refused(db):
@@ -451,9 +490,14 @@ def test_biblatex_sets_are_groupings_not_works_and_crossref_fills_in_what_an_ent
 @proceedings{meeting, title = {Proceedings of the Pain Meeting}, date = {2012}, publisher = {AAPM}}
 @proceedings{meeting2, title = {Second Pain Meeting}, year = {2013}}
 """
-    entries = {entry.fields["key"]: entry.fields for entry in parse(text, "a.bib")}
+    parsed = parse(text, "a.bib")
+    assert parsed[0].passed_over.startswith("a biblatex set of other entries")
+    entries = {entry.fields["key"]: entry.fields for entry in parsed[1:]}
     assert sorted(entries) == ["meeting", "meeting2", "part1", "part2"]
     assert entries["part1"]["container"] == "Proceedings of the Pain Meeting"
     assert entries["part1"]["year"] == 2012 and entries["part1"]["title"] == "A talk on naltrexone"
     assert entries["part2"]["title"] == "Second Pain Meeting" and entries["part2"]["year"] == 2013
-    assert import_text(text, "a.bib") == {"create": 4}
+    plans = plan_import(parsed)
+    assert (plans[0].action, plans[0].entry.where) == ("skip", "entry 'both' (line 2)")
+    assert plans[0].reason == "a biblatex set of other entries (imported one by one), not a work of its own"
+    assert import_text(text, "a.bib") == {"create": 4, "skip": 1}
