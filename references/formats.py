@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import bibtexparser
 import rispy
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
-from bibtexparser.model import DuplicateFieldKeyBlock, Entry, Field
+from bibtexparser.middlewares.parsestack import default_parse_stack
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, Field
 from pylatexenc import latexwalker, macrospec
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
@@ -176,9 +177,12 @@ def bibtex_entry(reference):
         "doi": reference.doi or "",
         "pmid": reference.pmid or "",
         "url": reference.url,
-        "note": reference.note,
+        # Each line of a note is a paragraph (a blank line between): a line break alone is a space in BibTeX.
+        "note": "\n\n".join(
+            _latex_encoder.unicode_to_latex(line) for line in reference.note.splitlines() if line.strip()
+        ),
     }
-    verbatim = _VERBATIM_BIBTEX_FIELDS | {"author"}  # names were encoded one by one above
+    verbatim = _VERBATIM_BIBTEX_FIELDS | {"author", "note"}  # encoded one by one above
     fields = [
         Field(name, value if name in verbatim else _latex_encoder.unicode_to_latex(value))
         for name, value in values.items()
@@ -243,6 +247,13 @@ def _inherited(entry_type, raw, raws, depth=0):
     return raw
 
 
+_PARAGRAPH = re.compile(r"\n\s*\n")  # a blank line: the one line break BibTeX keeps
+
+
+def _one_line_a_paragraph(text):
+    return "\n".join(" ".join(paragraph.split()) for paragraph in _PARAGRAPH.split(text) if paragraph.strip())
+
+
 _BIBTEX_CONTAINERS = ["journal", "journaltitle", "booktitle", "eventtitle", "organization", "publisher"]
 _BIBTEX_TEXT_FIELDS = ["title", "entrysubtype", "howpublished", "note", "addendum", *_BIBTEX_CONTAINERS]
 
@@ -252,21 +263,34 @@ def parse_bibtex(text):
     entries = []
     duplicated = []  # an entry giving a field twice: BibTeX warns and uses the first, and so do we
     for block in library.failed_blocks:
-        if isinstance(block, DuplicateFieldKeyBlock):
+        # A field given twice in one entry, or an entry with no key (JabRef writes them) after another.
+        if isinstance(block, DuplicateFieldKeyBlock) or (
+            isinstance(block, DuplicateBlockKeyBlock) and not block.key.strip()
+        ):
             duplicated.append(block.ignore_error_block)
             continue
         key = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]+)", block.raw or "")
-        problem = f"could not be read as BibTeX ({_first_line(block.error)})"
+        if isinstance(block, DuplicateBlockKeyBlock):
+            problem = f"an earlier entry in the file has the same key, {block.key!r}: give each its own"
+        else:
+            problem = f"could not be read as BibTeX ({_first_line(block.error)})"
         entries.append(
             ParsedEntry(block.start_line + 1, key.group(1) if key else "", source=block.raw, problems=[problem])
         )
+    if duplicated:
+        # bibtexparser hands back such an entry as it found it, before its own reading (@string
+        # abbreviations, the braces or quotes around each value): give it the same.
+        recovered = bibtexparser.Library([*library.strings, *duplicated])
+        for middleware in default_parse_stack():
+            recovered = middleware.transform(recovered)
+        duplicated = recovered.entries
     found = sorted([*library.entries, *duplicated], key=lambda entry: entry.start_line)
-    raws = {}
+    own = {}  # each entry's fields, by the entry (keyless entries share the key "")
     for entry in found:
-        raw = {}
+        raw = own[id(entry)] = {}
         for f in entry.fields:
             raw.setdefault(f.key.lower(), str(f.value).strip())
-        raws[entry.key] = (entry.entry_type.lower(), raw)
+    raws = {entry.key: (entry.entry_type.lower(), own[id(entry)]) for entry in found if entry.key}
     for entry in found:
         entry_type = entry.entry_type.lower()
         if entry_type in _PASSED_OVER:
@@ -274,10 +298,15 @@ def parse_bibtex(text):
                 ParsedEntry(entry.start_line + 1, entry.key, source=entry.raw, passed_over=_PASSED_OVER[entry_type])
             )
             continue
-        raw = _inherited(entry_type, raws[entry.key][1], raws)
+        raw = _inherited(entry_type, own[id(entry)], raws)
         # A value wrapped over lines in the file is one line of text: BibTeX reads any run of spaces as one.
         # Only the fields read as text are decoded (an abstract can be longer than the rest together).
-        text_value = {name: " ".join(_latex_text(raw[name]).split()) for name in _BIBTEX_TEXT_FIELDS if raw.get(name)}
+        # Only a note keeps line breaks (one per paragraph); any other value is one line of text.
+        text_value = {
+            name: _one_line_a_paragraph(text) if name in ("note", "addendum") else " ".join(text.split())
+            for name in _BIBTEX_TEXT_FIELDS
+            if raw.get(name) and (text := _latex_text(raw[name]))
+        }
         kind = _KIND_BY_BIBTEX_TYPE.get(entry_type) or ("website" if raw.get("url") else "journal")
         if entry_type == "article" and text_value.get("entrysubtype") in {"newspaper", "magazine"}:
             kind = "news"
@@ -397,7 +426,7 @@ def _ris_structure(text):
     if open_at is not None:
         problems.append(f"line {open_at}: the record that starts here has no end (ER  - )")
     if not starts and not problems:
-        problems.append("no RIS records found (each starts with a “TY  - ” line)")
+        problems.append("no RIS records found (each starts with a “TY  - ” line)" + web_of_science_hint(text))
     return spans, problems
 
 
@@ -412,8 +441,10 @@ def parse_ris(text):
         url = (record.get("urls") or [""])[0]
         names = []
         # A1 (first authors) then AU: some tools write the first author apart from the others.
-        listed = (record.get("first_authors") or []) + (record.get("authors") or [])
-        for author in dict.fromkeys(listed):
+        first = record.get("first_authors") or []
+        # A tool that writes A1 for the first author may repeat it in AU; two authors of the same name stay.
+        listed = first + [name for name in record.get("authors") or [] if name not in first]
+        for author in listed:
             family, comma, given = author.partition(",")
             names.extend([{"family": family.strip(), "given": given.strip()}] if comma else parse_authors(author))
         kind = _KIND_BY_RIS_TYPE.get(record.get("type_of_reference", ""), "website" if url else "journal")
@@ -424,9 +455,10 @@ def parse_ris(text):
         fields = {
             "key": record.get("id", ""),
             "kind": kind,
-            "title": record.get("title") or record.get("primary_title", ""),
+            # rispy keeps a wrapped value's line breaks and indentation: it is one line of text.
+            "title": " ".join((record.get("title") or record.get("primary_title", "")).split()),
             "authors": format_authors(names),
-            "container": next((record[name] for name in container_names if record.get(name)), ""),
+            "container": " ".join(next((record[name] for name in container_names if record.get(name)), "").split()),
             # PY, else DA; Y1, which RIS deprecates, only when neither is given.
             "year": _year_or_none(record.get("year", ""))
             or (date and date.year)
@@ -466,30 +498,39 @@ _MEDLINE_TYPE_BY_KIND = {
 }
 
 
+_MEDLINE_LINE = re.compile(r"([A-Z][A-Z0-9]{0,3}) *- ?(.*)")
+
+
 def _medline_records(text):
-    """[(line, [(tag, value), …], [line of the file, …]), …] and the lines that are not MEDLINE."""
-    records, problems, current = [], [], None
+    """[(line, [(tag, value), …], [line of the file, …], [problem, …]), …], and the problem with the
+    file if it holds no records at all.
+
+    PubMed writes "TAG - value" with the tag padded to four characters; other tools write "TAG-value"
+    too, which reads the same. A line that is neither makes its record's problem, not the file's: the
+    other records can still be imported."""
+    records, current = [], None
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             current = None
             continue
-        if line.startswith("      ") and current is not None:
+        if line.startswith("      ") and current is not None and current[1]:
             current[2].append(line)
             tag, value = current[1][-1]
             current[1][-1] = (tag, f"{value} {line.strip()}".strip())
             continue
-        tag = line[:4].strip()
-        if line[4:6].rstrip() != "-" or not _MEDLINE_TAG.fullmatch(tag):
-            problems.append(f"line {number}: not a PubMed (MEDLINE) line: they read “TAG - value”")
-            continue
+        match = _MEDLINE_LINE.fullmatch(line.rstrip())
+        tag = match.group(1) if match else None
         if current is None or (tag == "PMID" and any(name == "PMID" for name, _ in current[1])):
-            current = (number, [], [])
+            current = (number, [], [], [])
             records.append(current)
-        current[1].append((tag, line[6:].strip()))
         current[2].append(line)
-    if not records and not problems:
-        problems.append("no PubMed records found (each starts with a “PMID- ” line)")
-    return records, problems
+        if match:
+            current[1].append((tag, match.group(2).strip()))
+        else:
+            current[3].append(f"line {number} is not a PubMed (MEDLINE) line: they read “TAG - value”")
+    if not records:
+        return [], ["no PubMed records found (each starts with a “PMID- ” line)"]
+    return records, []
 
 
 def _medline_date(text):
@@ -521,7 +562,12 @@ def parse_medline(text):
     if problems:
         raise ReferenceFileError(problems)
     entries = []
-    for line, tags, source in records:
+    for line, tags, source, unread in records:
+        if unread or not tags:
+            pmid = next((value for tag, value in tags if tag == "PMID"), "")
+            label = f"PMID {pmid}" if pmid else ""
+            entries.append(ParsedEntry(line, label, source="\n".join(source) + "\n", problems=unread))
+            continue
         values = {}
         for tag, value in tags:
             values.setdefault(tag, []).append(value)
@@ -529,12 +575,17 @@ def parse_medline(text):
         def first(*names, values=values):
             return next((values[name][0] for name in names if values.get(name)), "")
 
-        names = [parse_authors(name)[0] for name in values.get("AU", []) if parse_authors(name)]
-        if not names:
-            for full in values.get("FAU", []):
-                family, _, given = full.partition(",")
+        # Persons (AU, or FAU where a record has no AU) and groups (CN), in the order the record lists them.
+        person_tag = "AU" if values.get("AU") else "FAU"
+        names = []
+        for tag, value in tags:
+            if tag == "CN":
+                names.append({"literal": value})
+            elif tag == person_tag == "AU":
+                names.extend(parse_authors(value)[:1])
+            elif tag == person_tag:
+                family, _, given = value.partition(",")
                 names.append({"family": family.strip(), "given": given.strip()})
-        names += [{"literal": name} for name in values.get("CN", [])]
         identifiers = values.get("LID", []) + values.get("AID", [])
         doi = next((value[: -len("[doi]")].strip() for value in identifiers if value.endswith("[doi]")), "")
         year, date = _medline_date(first("DP"))
@@ -697,6 +748,24 @@ FORMATS = {
 }
 
 
+# Tags that PubMed writes and RIS does not (RIS tags are two characters; "TI  - " is both).
+_MEDLINE_ONLY_TAGS = re.compile(
+    r"^(?:PMID|PMC|FAU|BTI|DCOM|LR|IS|PST|OWN|STAT|DEP|JID|MH|SO|TA|JT|DP|PT|LID|AID) *-", re.MULTILINE
+)
+# Web of Science's own "Plain text" export: two-letter tags followed by a space, no dash.
+_WEB_OF_SCIENCE = re.compile(r"^(?:FN (?:Clarivate|Thomson)|PT [A-Z]\s*$)", re.MULTILINE)
+
+
+def web_of_science_hint(text):
+    """What to do with a Web of Science "Plain text" export, which is none of the formats read here."""
+    if _WEB_OF_SCIENCE.search(text[:5000]):
+        return (
+            "; this looks like a Web of Science “Plain text” export: in Web of Science, choose "
+            "Export → “RIS (other reference software)” or “BibTeX” instead"
+        )
+    return ""
+
+
 def detect_format(filename, text):
     """The format of an uploaded file, by its extension, else by a look at its content."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
@@ -709,7 +778,7 @@ def detect_format(filename, text):
         return FORMATS["json"]
     if re.search(r"^TY  - ", head, re.MULTILINE):
         return FORMATS["ris"]
-    if re.search(r"^PMID- ?\d", head, re.MULTILINE):
+    if re.search(r"^PMID- ?\d", head, re.MULTILINE) or len(re.findall(_MEDLINE_ONLY_TAGS, head)) >= 2:
         return FORMATS["nbib"]
     if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return FORMATS["bib"]

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from .formats import FORMATS, ReferenceFileError, detect_format
+from .formats import FORMATS, ReferenceFileError, detect_format, web_of_science_hint
 from .models import CITATION_KEY_PATTERN, Reference
 
 # Fields an import may set; the citation key of an existing reference is never
@@ -66,7 +66,7 @@ def file_format(text, filename="", format_name=None):
         raise ReferenceFileError(
             [
                 "the file is not BibTeX (.bib), RIS (.ris), CSL-JSON (.json) "
-                "or PubMed format (.nbib, or .txt from PubMed)"
+                "or PubMed format (.nbib, or .txt from PubMed)" + web_of_science_hint(text)
             ]
         )
     return found
@@ -175,6 +175,30 @@ def _display(value):
     return "" if value is None else str(value)
 
 
+# What an entry lacks, said as what to do about it, where the form's own message ("This field cannot
+# be blank.") would not tell an editor looking at a file.
+_PLAIN_WORDS = {
+    ("title", "blank"): (
+        "it has no title: add one to the entry in the file, or leave the entry out and add the work "
+        "from the reference form by its DOI or PubMed ID, which fills in the rest"
+    ),
+}
+
+
+def _in_plain_words(error, reference):
+    for name, errors in error.error_dict.items():
+        if name == "url":  # two validators say the same thing of one bad address: say it once
+            yield (
+                f"the web address {reference.url!r} is not one a browser can open (it must start with "
+                "http:// or https:// and have no spaces, quotes or angle brackets): correct it in the file or remove it"
+            )
+            continue
+        label = "" if name == "__all__" else f"{name}: "
+        for each in errors:
+            plain = _PLAIN_WORDS.get((name, each.code))
+            yield plain or f"{label}{' '.join(each.messages)}"
+
+
 def _invalid(entry, problems, reference=None):
     return PlannedImport(entry, PlannedImport.INVALID, reference, problems=list(problems))
 
@@ -198,6 +222,8 @@ def plan_import(entries, *, partial=False, refuse_update=None):
             plans.append(_invalid(entry, entry.problems))
             continue
         fields = {name: value for name, value in entry.fields.items() if value not in (None, "")}
+        if fields.get("url", "").startswith("//"):  # ScienceDirect's exports give links without a scheme
+            fields["url"] = "https:" + fields["url"]
         identity = [(name, fields[name]) for name in ("doi", "pmid") if fields.get(name)]
         earlier = next((seen[ident] for ident in identity if ident in seen), None)
         if earlier is not None:
@@ -235,9 +261,7 @@ def plan_import(entries, *, partial=False, refuse_update=None):
                 # Uniqueness was checked above, for the whole file at once.
                 reference.full_clean(validate_unique=False)
             except ValidationError as error:
-                for name, messages in error.message_dict.items():
-                    label = "" if name == "__all__" else f"{name}: "
-                    problems.extend(f"{label}{message}" for message in messages)
+                problems.extend(_in_plain_words(error, reference))
         if problems:
             plans.append(_invalid(entry, problems, reference))
             continue

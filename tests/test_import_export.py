@@ -140,7 +140,7 @@ def test_real_world_files_import_with_their_names_dates_and_identifiers(db):
         ("broken.bib", "entry 'broken2011' (line 3): could not be read as BibTeX"),
         ("broken.ris", "line 8: a new record starts before the record from line 5 ends"),
         ("broken.json", "line 3: not valid JSON"),
-        ("partly-invalid.json", "entry 'notitle' (line 3): title: This field cannot be blank."),
+        ("partly-invalid.json", "entry 'notitle' (line 3): it has no title: add one to the entry in the file"),
         ("partly-invalid.json", "entry 'ancient' (line 4): year: Ensure this value is greater than or equal to 1800."),
         ("partly-invalid.json", "entry 'baddoi' (line 5): doi: “not-a-doi” is not a DOI."),
     ],
@@ -223,7 +223,7 @@ def test_admin_import_lists_invalid_entries_and_imports_the_others_only_when_ask
     response = admin_client.post("/admin/references/reference/import/", {"file": upload("partly-invalid.json")})
     html = response.content.decode()
     assert "3 entries cannot be imported as they stand" in html
-    assert "Entry &#x27;notitle&#x27; (line 3): title: This field cannot be blank." in html
+    assert "Entry &#x27;notitle&#x27; (line 3): it has no title: add one to the entry in the file" in html
     assert "Entry &#x27;baddoi&#x27; (line 5)" in html and "Entry &#x27;ancient&#x27; (line 4)" in html
     assert "Import the others and leave 3 out: 1 created, 0 updated, 0 unchanged, 3 left out" in html
     assert not Reference.objects.exists()  # nothing saved at the preview
@@ -261,7 +261,7 @@ def test_the_command_imports_nothing_from_a_partly_invalid_file_unless_told_to_s
     call_command("import_references", str(FILES / "partly-invalid.json"), "--skip-invalid", stdout=out, stderr=err)
     assert list(Reference.objects.values_list("key", flat=True)) == ["fine2010"]
     assert "1 created, 0 updated, 0 unchanged, 3 left out" in out.getvalue()
-    assert "left out  entry 'notitle' (line 3): title: This field cannot be blank." in err.getvalue()
+    assert "left out  entry 'notitle' (line 3): it has no title: add one to the entry in the file" in err.getvalue()
 
 
 def test_admin_import_refuses_an_oversized_file(admin_client, db):
@@ -333,8 +333,10 @@ def test_a_pubmed_export_of_the_library_imports_back_into_an_empty_one(demo):
 def test_a_broken_pubmed_file_names_its_bad_lines(db):
     text = "PMID- 123\nTI  - A title\nthis line is not a field\n"
     with pytest.raises(ReferenceFileError) as error:
-        parse(text, "broken.nbib")
-    assert error.value.problems == ["line 3: not a PubMed (MEDLINE) line: they read “TAG - value”"]
+        plan_import(parse(text, "broken.nbib"))
+    assert error.value.problems == [
+        "entry 'PMID 123' (line 1): line 3 is not a PubMed (MEDLINE) line: they read “TAG - value”"
+    ]
 
 
 def test_a_pubmed_file_can_be_downloaded(client, demo):
@@ -464,20 +466,24 @@ def test_a_web_address_with_quotes_or_angle_brackets_is_refused(db):
     text = 'TY  - ELEC\nTI  - A page\nUR  - https://example.org/"><script>alert(1)</script>\nER  - \n'
     with pytest.raises(ReferenceFileError) as error:
         plan_import(parse(text, "a.ris"))
-    assert "cannot contain" in error.value.problems[0]
+    assert "the web address 'https://example.org/\"><script>alert(1)</script>' is not one a browser can open" in (
+        error.value.problems[0]
+    )
 
 
 def test_a_file_read_in_the_wrong_format_says_so_once(db):
     text = "\n".join(f"PT J\nAU Doe, J\nTI Title {n}\nER\n" for n in range(200))  # Web of Science, read as RIS
     with pytest.raises(ReferenceFileError) as error:
         parse(text, "savedrecs.txt", "ris")
-    assert error.value.problems == ["no RIS records found (each starts with a “TY  - ” line)"]
+    assert error.value.problems[0].startswith("no RIS records found (each starts with a “TY  - ” line)")
+    assert "this looks like a Web of Science “Plain text” export" in error.value.problems[0]
+    assert len(error.value.problems) == 1
 
 
 def test_a_file_with_hundreds_of_bad_lines_lists_the_first_twenty(db):
     text = "PMID- 1\n" + "\n".join(f"not a field {n}" for n in range(500))
     with pytest.raises(ReferenceFileError) as error:
-        parse(text, "export.nbib")
+        plan_import(parse(text, "export.nbib"))
     assert len(error.value.problems) == 21
     assert error.value.problems[-1] == "and 480 more problems like these"
 
