@@ -245,7 +245,8 @@ def test_admin_import_lists_invalid_entries_and_imports_the_others_only_when_ask
 
 
 def test_admin_import_of_a_file_with_nothing_valid_shows_every_problem_and_saves_nothing(admin_client, db):
-    bad = b'[{"id": "notitle", "type": "article-journal"}, {"id": "ancient", "title": "Old", "issued": {"date-parts": [[1066]]}}]'
+    bad = b'[{"id": "notitle", "type": "article-journal"}, '
+    bad += b'{"id": "ancient", "title": "Old", "issued": {"date-parts": [[1066]]}}]'
     response = admin_client.post("/admin/references/reference/import/", {"file": upload("bad.json", bad)})
     html = response.content.decode()
     assert "Nothing was imported." in html
@@ -466,8 +467,9 @@ def test_a_web_address_with_quotes_or_angle_brackets_is_refused(db):
     text = 'TY  - ELEC\nTI  - A page\nUR  - https://example.org/"><script>alert(1)</script>\nER  - \n'
     with pytest.raises(ReferenceFileError) as error:
         plan_import(parse(text, "a.ris"))
-    assert "the web address 'https://example.org/\"><script>alert(1)</script>' is not one a browser can open" in (
-        error.value.problems[0]
+    assert (
+        "the web address 'https://example.org/\"><script>alert(1)</script>' is not one a browser can open"
+        in (error.value.problems[0])
     )
 
 
