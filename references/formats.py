@@ -54,6 +54,9 @@ class ParsedEntry:
     source: str = ""
     problems: list = field(default_factory=list)
     passed_over: str = ""
+    # Which identifier finds the work in the library first: a PubMed record's own PMID is surer than
+    # the DOI it lists; elsewhere the DOI is the work's own.
+    identifiers: tuple = ("doi", "pmid")
 
     @property
     def where(self):
@@ -256,7 +259,12 @@ _PARAGRAPH = re.compile(r"\n\s*\n")  # a blank line: the one line break BibTeX k
 
 
 def _one_line_a_paragraph(text):
-    return "\n".join(" ".join(paragraph.split()) for paragraph in _PARAGRAPH.split(text) if paragraph.strip())
+    return "\n".join(_one_line(paragraph) for paragraph in _PARAGRAPH.split(text) if paragraph.strip())
+
+
+def _one_line(text):
+    """Runs of spaces and line breaks as one space; a no-break space (BibTeX's ~) stays what it is."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
 _BIBTEX_CONTAINERS = ["journal", "journaltitle", "booktitle", "eventtitle", "organization", "publisher"]
@@ -308,7 +316,7 @@ def parse_bibtex(text):
         # Only the fields read as text are decoded (an abstract can be longer than the rest together).
         # Only a note keeps line breaks (one per paragraph); any other value is one line of text.
         text_value = {
-            name: _one_line_a_paragraph(text) if name in ("note", "addendum") else " ".join(text.split())
+            name: _one_line_a_paragraph(text) if name in ("note", "addendum") else _one_line(text)
             for name in _BIBTEX_TEXT_FIELDS
             if raw.get(name) and (text := _latex_text(raw[name]))
         }
@@ -623,7 +631,7 @@ def parse_medline(text):
             "note": "",
         }
         label = f"PMID {pmid}" if pmid else fields["title"][:60]
-        entries.append(ParsedEntry(line, label, fields, source="\n".join(source) + "\n"))
+        entries.append(ParsedEntry(line, label, fields, source="\n".join(source) + "\n", identifiers=("pmid", "doi")))
     return entries
 
 

@@ -1,11 +1,12 @@
-"""Importing references from BibTeX, RIS or CSL-JSON: plan first, then apply all or nothing.
+"""Importing references from BibTeX, RIS, CSL-JSON or PubMed format: plan first, then apply.
 
-``plan_import`` reads a file and decides, entry by entry, whether it creates a
-reference, updates one already in the library (matched by DOI, then PubMed ID,
-then citation key) or changes nothing. Every entry is validated as the admin
-form would; if any entry is invalid, ``ReferenceFileError`` lists them all and
-nothing is imported. ``apply_import`` saves a plan in one transaction, keeping a version of
-each reference it saves (django-reversion), so each can be compared and restored on its own.
+``plan_import`` reads a file's entries and decides, entry by entry, whether it creates a reference,
+updates one already in the library (matched by DOI, then PubMed ID, then citation key; a PubMed
+record by its PMID first) or changes nothing. Every entry is validated as the admin form would; one
+that cannot be imported as it stands is planned as invalid with its reasons, and unless the caller
+asks for a partial import, any such entry raises ``ReferenceFileError`` listing them all.
+``apply_import`` saves a plan (in one transaction, or in batches for a background import), keeping a
+version of each reference it saves (django-reversion), so each can be compared and restored on its own.
 """
 
 import contextlib
@@ -135,11 +136,12 @@ class LibraryIndex:
         pks = self.by_title.get((normalised_title(fields.get("title")), fields.get("year")), [])
         return [self.reference(pk) for pk in pks]
 
-    def match(self, fields):
-        """The library's reference for these fields: same DOI, else same PMID, else same key; for an entry
-        with none of the three (a PubMed-format file has no keys), the one reference with the same title
-        and year."""
-        for name, label in (("doi", "DOI"), ("pmid", "PubMed ID")):
+    def match(self, fields, identifiers=("doi", "pmid")):
+        """The library's reference for these fields: same DOI, else same PMID (the other way round for a
+        PubMed record), else same key; for an entry with none of the three (a PubMed-format file has no
+        keys), the one reference with the same title and year."""
+        labels = {"doi": "DOI", "pmid": "PubMed ID"}
+        for name, label in ((name, labels[name]) for name in identifiers):
             if fields.get(name) and (reference := self.by[name].get(fields[name])):
                 return reference, label
         reference = self.by["key"].get(fields.get("key"))
@@ -199,8 +201,8 @@ def _in_plain_words(error, reference):
             yield plain or f"{label}{' '.join(each.messages)}"
 
 
-def _invalid(entry, problems, reference=None):
-    return PlannedImport(entry, PlannedImport.INVALID, reference, problems=list(problems))
+def _invalid(entry, problems, reference=None, matched_by=""):
+    return PlannedImport(entry, PlannedImport.INVALID, reference, matched_by, problems=list(problems))
 
 
 def plan_import(entries, *, partial=False, refuse_update=None):
@@ -230,7 +232,7 @@ def plan_import(entries, *, partial=False, refuse_update=None):
             reason = f"same work as {earlier.entry.where}"
             plans.append(PlannedImport(entry, PlannedImport.SKIP, earlier.reference, reason=reason))
             continue
-        reference, matched_by = library.match(fields)
+        reference, matched_by = library.match(fields, entry.identifiers)
         problems = []
         if reference is None:
             reference = Reference(**{name: value for name, value in fields.items() if name != "key"})
@@ -263,7 +265,7 @@ def plan_import(entries, *, partial=False, refuse_update=None):
             except ValidationError as error:
                 problems.extend(_in_plain_words(error, reference))
         if problems:
-            plans.append(_invalid(entry, problems, reference))
+            plans.append(_invalid(entry, problems, reference, matched_by))
             continue
         taken_keys.add(reference.key)
         for ident in identity:

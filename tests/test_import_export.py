@@ -509,3 +509,37 @@ def test_biblatex_sets_are_groupings_not_works_and_crossref_fills_in_what_an_ent
     assert (plans[0].action, plans[0].entry.where) == ("skip", "entry 'both' (line 2)")
     assert plans[0].reason == "a biblatex set of other entries (imported one by one), not a work of its own"
     assert import_text(text, "a.bib") == {"create": 4, "skip": 1}
+
+
+def test_a_pubmed_record_is_matched_by_its_pmid_before_the_doi_it_lists(make_reference):
+    make_reference(key="bydoi", doi="10.1186/1471-2474-14-26", title="Entered with the DOI")
+    by_pmid = make_reference(key="bypmid", pmid="23339396", title="Entered with the PMID")
+    text = "PMID- 23339396\nTI  - Pain relief with LDN.\nDP  - 2013 Feb 19\nLID - 10.1186/1471-2474-14-26 [doi]\n"
+    (plan,) = plan_import(parse(text, "pubmed.nbib"), partial=True)
+    assert plan.reference.pk == by_pmid.pk and plan.matched_by == "PubMed ID"
+    # The DOI it lists is another reference's: the editor is told, nothing is merged.
+    assert plan.action == "invalid" and "Another reference already has this DOI. (bydoi)" in plan.problems[0]
+    (plan,) = plan_import(parse(write([by_pmid], "bib").replace("bypmid", "other"), "a.bib"), partial=True)
+    assert plan.reference.pk == by_pmid.pk  # elsewhere the DOI comes first, and this has none
+
+
+def test_a_bibtex_no_break_space_stays_one_through_a_round_trip(db):
+    text = "@article{nbsp2020, title = {Dose of 4.5~mg at night}, author = {Doe, Jane}, year = {2020}}"
+    (entry,) = parse(text, "a.bib")
+    assert entry.fields["title"] == "Dose of 4.5\u00a0mg at night"
+    import_text(text, "a.bib")
+    exported = write(Reference.objects.all(), "bib")
+    assert "4.5{~}mg" in exported
+    assert parse(exported, "b.bib")[0].fields["title"] == "Dose of 4.5\u00a0mg at night"
+
+
+def test_the_preview_points_out_a_work_with_the_same_title_and_year_as_one_in_the_library(admin_client, make_reference):
+    existing = make_reference(
+        key="younger2009", title="Fibromyalgia symptoms are reduced by low-dose naltrexone", year=2009
+    )
+    text = b"@article{other2009, title = {Fibromyalgia Symptoms Are Reduced by Low-Dose Naltrexone.}, year = {2009}}"
+    response = admin_client.post("/admin/references/reference/import/", {"file": upload("a.bib", text)})
+    (plan,) = response.context["plans"]
+    assert plan.action == "create" and plan.possibly_same_as == existing
+    html = response.content.decode()
+    assert "Possibly the same as" in html and f"/admin/references/reference/{existing.pk}/change/" in html

@@ -12,7 +12,8 @@ from references.importing import PlannedImport, apply_import, parse, plan_import
 class Command(BaseCommand):
     help = (
         "Import references from a BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed (.nbib) file. "
-        "Existing references are matched by DOI, then PubMed ID, then citation key (or, with none of them, "
+        "Existing references are matched by DOI, then PubMed ID (PMID first for PubMed records), "
+        "then citation key (or, with none of them, "
         "title and year) and updated; the others are created. If any entry is invalid, nothing is imported, "
         "unless --skip-invalid is given: then the valid entries are imported and the others listed."
     )
