@@ -50,6 +50,9 @@ class PlannedImport:
         return self.action in (self.CREATE, self.UPDATE)
 
 
+MAX_ENTRIES = 10_000  # a 1 MB file of the shortest real entries holds fewer
+
+
 def read_text(data):
     """Decode an uploaded file: UTF-8, with or without a byte-order mark."""
     try:
@@ -79,11 +82,16 @@ def parse(text, filename="", format_name=None):
     if not text.strip():
         raise ReferenceFileError(["the file is empty"])
     try:
-        return found.parse(text)
+        entries = found.parse(text)
     except RecursionError:
         raise ReferenceFileError(
             ["the file is nested too deeply to be read (braces or brackets within each other)"]
         ) from None
+    if len(entries) > MAX_ENTRIES:
+        raise ReferenceFileError(
+            [f"the file holds {len(entries):,} entries; the limit is {MAX_ENTRIES:,}: split it and import each part"]
+        )
+    return entries
 
 
 def normalised_title(title):

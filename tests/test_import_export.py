@@ -543,3 +543,10 @@ def test_the_preview_points_out_a_work_with_the_same_title_and_year_as_one_in_th
     assert plan.action == "create" and plan.possibly_same_as == existing
     html = response.content.decode()
     assert "Possibly the same as" in html and f"/admin/references/reference/{existing.pk}/change/" in html
+
+
+def test_a_file_of_more_entries_than_the_limit_is_a_clear_error(db):
+    text = json.dumps([{"id": f"w{n}", "title": "A work"} for n in range(10_001)])
+    with pytest.raises(ReferenceFileError) as error:
+        parse(text, "many.json")
+    assert error.value.problems == ["the file holds 10,001 entries; the limit is 10,000: split it and import each part"]
