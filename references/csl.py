@@ -123,7 +123,7 @@ def _text(value):
         value = value[0] if value else ""
     if value is None:
         return ""
-    return re.sub(r"\s+", " ", str(value)).strip()
+    return re.sub(r"[ \t\r\n]+", " ", str(value)).strip()  # a no-break space is meant: it stays
 
 
 def _issued(item):

@@ -479,9 +479,9 @@ def parse_ris(text):
             "key": record.get("id", ""),
             "kind": kind,
             # rispy keeps a wrapped value's line breaks and indentation: it is one line of text.
-            "title": " ".join((record.get("title") or record.get("primary_title", "")).split()),
+            "title": _one_line(record.get("title") or record.get("primary_title", "")),
             "authors": format_authors(names),
-            "container": " ".join(next((record[name] for name in container_names if record.get(name)), "").split()),
+            "container": _one_line(next((record[name] for name in container_names if record.get(name)), "")),
             # PY, else DA; Y1, which RIS deprecates, only when neither is given.
             "year": _year_or_none(record.get("year", ""))
             or (date and date.year)

@@ -74,6 +74,16 @@ def test_the_admins_custom_pages_have_no_serious_accessibility_violations(browse
     page.wait_for_selector("table")
     shoot(page, "desktop", "admin-import-preview")
     found += axe_violations(page, within="#content")
+
+    # A preview with entries left out, and the page of the import that leaves them out.
+    page.goto(site + "/admin/references/reference/import/")
+    page.set_input_files("#id_file", "tests/files/partly-invalid.json")
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_selector(".import-left-out")
+    found += axe_violations(page, within="#content")
+    page.get_by_role("button", name="Import the others and leave 3 out").click()
+    page.wait_for_selector(".import-job")
+    found += axe_violations(page, within="#content")
     assert found == [], "\n".join(found)
 
 
