@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from reversion_compare.admin import CompareVersionAdmin
 
 from ldnsite.admin_rules import SharedMaterialAdminMixin, titled
+from ldnsite.roles import is_editor
 
 from .formats import FORMATS
 from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
@@ -157,8 +158,12 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
         return redirect("admin:references_reference_import")
 
     def _job(self, request, job_id):
+        """An import, for the account that confirmed it or an editor."""
         self._check_import_permission(request)
-        return get_object_or_404(ImportJob, pk=job_id)
+        job = get_object_or_404(ImportJob, pk=job_id)
+        if job.user_id != request.user.pk and not is_editor(request.user):
+            raise PermissionDenied("This import was started by another account.")
+        return job
 
     def import_job_view(self, request, job_id):
         """How far an import has got; when it has ended, what it did and what it left out, and why."""

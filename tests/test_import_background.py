@@ -106,3 +106,18 @@ def test_the_import_pages_need_permission_to_import(client, django_user_model, a
     for url in (job.get_absolute_url(), job.get_absolute_url() + "left-out/"):
         assert client.get(url).status_code == 403
     assert client.post("/admin/references/reference/import/left-out/", {"payload": "x"}).status_code == 403
+
+
+def test_an_import_is_shown_to_the_account_that_started_it_and_to_editors_only(client, django_user_model, admin_user):
+    from django.contrib.auth.models import Permission
+
+    job = ImportJob.objects.create(user=admin_user, filename="a.bib", format="bib", status=ImportJob.Status.DONE)
+    importer = django_user_model.objects.create_user("author", password="pw", is_staff=True)
+    importer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_reference", "change_reference", "view_reference"])
+    )
+    client.force_login(importer)
+    assert client.get("/admin/references/reference/import/").status_code == 200  # may import files
+    assert client.get(job.get_absolute_url()).status_code == 403  # but not see another account's import
+    own = ImportJob.objects.create(user=importer, filename="b.bib", format="bib", status=ImportJob.Status.DONE)
+    assert client.get(own.get_absolute_url()).status_code == 200
