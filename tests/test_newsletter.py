@@ -238,6 +238,19 @@ def test_an_issue_whose_piece_was_unpublished_is_not_sent_and_says_why(issue):
     assert issue.status == Issue.Status.DRAFT and "is not published" in issue.problem
 
 
+@pytest.mark.parametrize("role", ["author", "reviewer", "staff"])
+def test_no_role_but_an_editors_opens_any_door_of_an_issue(issue, people, role):
+    _, client = people[role]
+    base = f"/admin/newsletter/issue/{issue.pk}"
+    for path in ("change/", "preview/", "preview.txt", "history/"):
+        assert client.get(f"{base}/{path}").status_code == 403, path
+    for path in ("send/", "test/", "schedule/", "unschedule/", "delete/"):
+        assert client.post(f"{base}/{path}", {"post": "yes"}).status_code == 403, path
+    assert client.get("/admin/newsletter/subscriber/").status_code == 403
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.DRAFT and not DBTaskResult.objects.exists()
+
+
 def test_only_editors_send_and_only_once(issue, people):
     _, author = people["author"]
     _, editor = people["editor"]
@@ -304,3 +317,23 @@ def test_an_editor_can_export_a_subscriber(people, issue):
     assert response["Content-Type"] == "application/json"
     assert b"reader@example.org" in response.content and b'"sent"' in response.content
     assert editor.get("/admin/newsletter/subscriber/add/").status_code == 403
+
+
+def test_a_sent_issues_page_reads_the_same_number_of_queries_for_one_piece_or_five(
+    issue, make_article, make_author, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PAGE_CACHE_SECONDS = 0
+    send(issue)
+    with CaptureQueriesContext(connection) as one:
+        assert Client().get(issue.get_absolute_url()).status_code == 200
+    for n in range(4):
+        authors = [make_author(name=f"Writer {n} {m}", slug=f"writer-{n}-{m}") for m in range(2)]
+        piece = make_article(title=f"Piece {n}", slug=f"piece-{n}", authors=authors)
+        IssuePiece.objects.create(issue=issue, article=piece, position=n + 1)
+    with CaptureQueriesContext(connection) as five:
+        page = Client().get(issue.get_absolute_url())
+    assert page.content.count(b'class="card__title"') == 5
+    assert len(five) == len(one), [query["sql"] for query in five.captured_queries]

@@ -49,11 +49,8 @@ class Rendered:
 
 def render_issue(issue):
     pieces = []
-    for piece in (
-        Article.objects.with_page()
-        .prefetch_related("bylines__author")
-        .filter(pk__in=[piece.pk for piece in issue.ordered_pieces()])
-    ):
+    order = {piece.pk: position for position, piece in enumerate(issue.ordered_pieces())}
+    for piece in Article.objects.with_page().prefetch_related("bylines__author").filter(pk__in=list(order)):
         url = absolute(piece.get_absolute_url())
         body = for_email(piece.body_html, url)
         references = [
@@ -84,7 +81,6 @@ def render_issue(issue):
                 ],
             }
         )
-    order = {piece.pk: position for position, piece in enumerate(issue.ordered_pieces())}
     pieces.sort(key=lambda entry: order[entry["piece"].pk])
     context = {
         "issue": issue,

@@ -124,7 +124,9 @@ class Issue(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)
 
     def ordered_pieces(self):
-        return [link.article for link in self.links.select_related("article").order_by("position", "pk")]
+        """The issue's pieces in order, each with its credited authors read in the same few queries."""
+        links = self.links.select_related("article").prefetch_related("article__bylines__author")
+        return [link.article for link in links.order_by("position", "pk")]
 
     def problems(self):
         """Why this issue cannot go out now, in words an editor can act on (an empty list if it can)."""
