@@ -9,9 +9,8 @@ readers and for anyone who would rather read numbers.
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from .templatetags.evidence import signed_percent
+from .templatetags.evidence import effect
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
@@ -126,7 +125,9 @@ def effect_chart(studies):
 def _label(mark):
     """The mark's effect and participants beside it: on its right, or on its left near the plot's edge."""
     participants = mark.study.participants
-    mark.label = signed_percent(mark.study.effect_pct) + (f" · {participants} people" if participants else "")
+    mark.label = effect(mark.study).replace("percentage points", "points") + (
+        f" · {participants} people" if participants else ""
+    )
     if mark.x + mark.r + 6 + LABEL_WIDTH <= WIDTH - RIGHT:
         mark.label_x, mark.label_anchor = round(mark.x + mark.r + 6, 1), "start"
     else:
@@ -135,11 +136,11 @@ def _label(mark):
 
 def _describe(plotted, unplotted):
     favouring = sum(1 for s in plotted if s.effect_pct > 0)
-    effects = sorted(s.effect_pct for s in plotted)
+    ordered = sorted(plotted, key=lambda s: s.effect_pct)
     parts = [
         f"{_count(len(plotted), 'study')} plotted by year and effect against the comparator; "
         f"{favouring} of them favour naltrexone.",
-        f"Effects range from {_percent(effects[0])} to {_percent(effects[-1])}.",
+        f"Effects range from {effect(ordered[0])} to {effect(ordered[-1])}.",
         "Larger circles stand for more participants.",
     ]
     if unplotted:
@@ -150,6 +151,3 @@ def _describe(plotted, unplotted):
 def _count(n, noun):
     return f"{n} {noun}" if n == 1 else f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
-
-def _percent(value):
-    return f"{Decimal(value).normalize():f}%"

@@ -266,7 +266,9 @@ class StudyQuerySet(models.QuerySet):
     def with_figures(self):
         """Each study with its main report's figures as columns, in one join, for tables, charts and glances.
 
-        Adds ``participants``, ``sex``, ``effect_pct``, ``p_value``, ``p_relation`` and ``year``.
+        Adds ``participants``, ``sex``, ``effect_pct`` (with ``intervention_change_pct`` and
+        ``comparator_change_pct``, which say whether it is a difference in percentage points),
+        ``p_value``, ``p_relation`` and ``year``.
         """
         return self.annotate(
             main_report=FilteredRelation("reports", condition=Q(reports__is_main=True)),
@@ -274,6 +276,8 @@ class StudyQuerySet(models.QuerySet):
             participants=F("main_report__participants"),
             sex=F("main_report__sex"),
             effect_pct=F("main_report__effect_pct"),
+            intervention_change_pct=F("main_report__intervention_change_pct"),
+            comparator_change_pct=F("main_report__comparator_change_pct"),
             p_value=F("main_report__p_value"),
             p_relation=F("main_report__p_relation"),
             year=F("main_report__reference__year"),
@@ -613,3 +617,5 @@ class ImportJob(models.Model):
     @property
     def percent(self):
         return 100 if self.finished else int(100 * self.saved / self.to_save) if self.to_save else 0
+
+

@@ -111,7 +111,9 @@ def test_a_report_saved_outside_the_admin_gets_its_effect_too(client, make_study
         report={"effect_pct": None, "intervention_change_pct": Decimal("28.8"), "comparator_change_pct": Decimal(18)}
     )
     assert study.reports.get().effect_pct == Decimal("10.8")
-    assert "+10.8%" in client.get(study.get_absolute_url()).content.decode()
+    # 28.8% against 18.0% is a difference of 10.8 percentage points, not a 10.8% improvement.
+    html = client.get(study.get_absolute_url()).content.decode()
+    assert "+10.8 percentage points" in html and "+10.8%" not in html
 
 
 def test_a_registry_id_belongs_to_one_study(make_study):
@@ -136,7 +138,7 @@ def test_the_demo_trial_keeps_both_reports_with_their_own_figures(demo):
 def test_the_study_page_shows_every_report_and_says_they_differ(client, demo):
     html = client.get("/studies/stanford-ldn-fibromyalgia-crossover-trial/").content.decode()
     assert "27 (women)" in html and "+48.5%" in html
-    assert "31 (women)" in html and "+10.8% (P = 0.016)" in html
+    assert "31 (women)" in html and "+10.8 percentage points (P = 0.016)" in html
     assert "reports of this study give different figures" in html
     assert 'href="https://clinicaltrials.gov/study/NCT00568555"' in html
     assert "Evidence grade: low." in html
@@ -164,7 +166,7 @@ def test_table_shows_each_study_once_with_its_main_report_figures(client, demo):
     assert rows(response) == ["stanford-ldn-fibromyalgia-crossover-trial", "stanford-ldn-fibromyalgia-pilot-2009"]
     html = response.content.decode()
     assert "31 women" in html and "27 women" not in html
-    assert "+10.8%" in html and "(P = 0.016)" in html
+    assert "+10.8 percentage points" in html and "(P = 0.016)" in html and "+10.8%" not in html
     assert "4.5 mg once a day" in html
 
 
@@ -337,7 +339,8 @@ def test_condition_chart_is_accessible_svg_with_the_same_data_as_a_table(client,
     assert '<svg viewBox="0 0 640 320" role="img" aria-labelledby="chart-title chart-desc"' in html
     assert '<title id="chart-title">' in html and '<desc id="chart-desc">2 studies plotted' in html
     assert html.count("<circle ") == 2
-    assert "<table" in html and "+10.8%" in html and "+30%" in html
+    assert "<table" in html and "+10.8 percentage points" in html and "+30%" in html
+    assert "+10.8%" not in html
 
 
 def test_condition_without_studies_says_so_and_draws_no_chart(client, demo):
@@ -401,7 +404,7 @@ def test_article_shows_the_studies_its_references_report_with_their_numbers(clie
     assert "Stanford crossover trial" in glance and "Stanford pilot study" in glance
     assert glance.index("pilot study of") < glance.index("crossover trial of")  # oldest first
     assert 'References <a href="#ref-1">1</a>, <a href="#ref-5">5</a>' in glance
-    assert "+10.8%" in glance and "Very low" in glance
+    assert "+10.8 percentage points" in glance and "Very low" in glance
 
 
 def test_article_citing_no_study_has_no_glance_box(client, make_article, make_reference):
