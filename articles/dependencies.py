@@ -22,7 +22,7 @@ from django.db.models import CharField, Value
 from django.utils import timezone
 from taggit.models import Tag
 
-from references.models import Condition, Reference, Study, StudyReport
+from references.models import Condition, Outcome, OutcomeResult, Reference, Study, StudyReport
 
 from .models import Article, Author, Byline, Citation, Series, TaggedArticle
 
@@ -242,6 +242,19 @@ def _condition(condition):
     return {key(Condition, condition.pk), "conditions", "studies"} | keys(Study, studies) | _glances_showing(studies)
 
 
+def _outcome_result(result):
+    """A study's data on an outcome: its study's page, and the pages of the study's conditions."""
+    reports = {result.report_id, _before(result, "report_id")}
+    studies = set(StudyReport.objects.filter(pk__in=reports).values_list("study_id", flat=True))
+    return keys(Study, studies) | _conditions_of(studies)
+
+
+def _outcome(outcome):
+    """An outcome's name, order and direction head its section on every page with data on it."""
+    studies = set(StudyReport.objects.filter(outcome_results__outcome=outcome).values_list("study_id", flat=True))
+    return keys(Study, studies) | _conditions_of(studies)
+
+
 def _nothing(row):
     return set()
 
@@ -276,6 +289,8 @@ CHANGES = {
     Study: Depends(_study),
     StudyReport: Depends(_report, moves=("study_id", "reference_id")),
     Condition: Depends(_condition),
+    Outcome: Depends(_outcome),
+    OutcomeResult: Depends(_outcome_result, moves=("report_id",)),
 }
 
 

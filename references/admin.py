@@ -22,7 +22,7 @@ from .formats import FORMATS
 from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
 from .importing import summary
-from .models import Condition, ImportJob, Reference, Study, StudyReport
+from .models import Condition, ImportJob, Outcome, OutcomeResult, Reference, Study, StudyReport
 from .tasks import import_file, may_import, run_job, update_refusal
 from .widgets import NamedAutocompleteMixin
 
@@ -258,6 +258,7 @@ class StudyReportInline(NamedAutocompleteMixin, admin.StackedInline):
         ("intervention_change_pct", "comparator_change_pct", "effect_pct"),
         ("p_relation", "p_value"),
     ]
+    show_change_link = True  # the report's own page, where its outcome data are entered
 
 
 @admin.register(Study)
@@ -283,3 +284,63 @@ class StudyAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
 
     def public_use(self, study):
         return f"a row of the evidence table ({study.get_absolute_url()})"
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
+    """The outcomes editors keep (pain, fatigue…): each heads a section of every condition page that has data on it."""
+
+    list_display = ["name", "better", "position", "result_count"]
+    list_editable = ["position"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(result_count=models.Count("results"))
+
+    @admin.display(description="results entered", ordering="result_count")
+    def result_count(self, obj):
+        return obj.result_count
+
+    def public_use(self, outcome):
+        return "shown on condition pages" if outcome.results.exists() else ""
+
+
+class OutcomeResultInline(admin.StackedInline):
+    model = OutcomeResult
+    extra = 0
+    fieldsets = [
+        (None, {"fields": [("outcome", "measure"), ("timepoint", "paired"), "reported"]}),
+        (
+            "Counts per arm (dichotomous data)",
+            {"fields": [("events_int", "total_int"), ("events_ctl", "total_ctl")]},
+        ),
+        (
+            "Means per arm (continuous data)",
+            {"fields": [("mean_int", "sd_int", "n_int"), ("mean_ctl", "sd_ctl", "n_ctl"), ("scale", "change_scores")]},
+        ),
+        ("Or an effect the report gives, with its 95% CI", {"fields": [("effect", "ci_low", "ci_high")]}),
+    ]
+
+
+@admin.register(StudyReport)
+class StudyReportAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
+    """One report of a study, with its outcome data. Reports are added and removed on their study's page,
+    which keeps one main report per study; this page edits one report and what it measured."""
+
+    list_display = ["__str__", "is_main", "participants"]
+    list_filter = ["study__conditions", "outcome_results__outcome"]
+    search_fields = ["study__title", "reference__key", "reference__title"]
+    list_select_related = ["study", "reference"]
+    readonly_fields = ["study", "reference", "is_main"]
+    fields = [("study", "reference", "is_main"), ("participants", "sex"), "result"]
+    inlines = [OutcomeResultInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def public_use(self, report):
+        return f"a report of a study in the evidence table ({report.study.get_absolute_url()})"

@@ -150,4 +150,3 @@ def _describe(plotted, unplotted):
 
 def _count(n, noun):
     return f"{n} {noun}" if n == 1 else f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
-

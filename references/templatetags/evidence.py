@@ -41,6 +41,17 @@ def effect(row):
     return signed_percent(value)
 
 
+@register.filter
+def p_text(value):
+    """A computed p-value as papers print it: “p = 0.03”, “p = 0.004”, “p < 0.001”."""
+    if value is None or value == "":
+        return ""
+    value = float(value)
+    if value < 0.001:
+        return "p < 0.001"
+    return f"p = {value:.3f}" if value < 0.01 else f"p = {value:.2f}"
+
+
 @register.simple_tag
 def p_value(relation, value):
     """“P = 0.016”, or nothing when no p-value is given."""

@@ -8,6 +8,8 @@ from django.views.generic import DetailView, ListView
 
 from ..charts import effect_chart
 from ..models import Condition, Reference, Study, StudyReport
+from ..synthesis.forest import forest_plot
+from ..synthesis.stats import for_condition
 
 
 class StudyDetailView(DetailView):
@@ -61,10 +63,20 @@ class ConditionDetailView(DetailView):
             participants=sum(study.participants or 0 for study in studies),
             designs=[_counted(count, design) for design, count in designs.most_common()],
             chart=effect_chart(studies),
+            outcomes=_with_plots(for_condition(self.object), self.object),
             articles=articles.with_cards()[: self.related_articles],
             table_url=reverse("references:studies") + f"?condition={self.object.slug}",
             **kwargs,
         )
+
+
+def _with_plots(summaries, condition):
+    """Each synthesis of each outcome gets ``plot``, its forest plot (or None)."""
+    for summary in summaries:
+        for synthesis in summary.syntheses:
+            slug = f"{summary.outcome.slug}-{synthesis.measure.lower()}"
+            synthesis.plot = forest_plot(synthesis, condition.name, slug=slug)
+    return summaries
 
 
 def _counted(count, noun):

@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from articles.models import Article, Author, Byline, Series
 from articles.newsletter.models import MailingList
-from references.models import Condition, Reference, Study, StudyReport
+from references.models import Condition, Outcome, OutcomeResult, Reference, Study, StudyReport
 
 # The article bodies are Markdown files, one line a paragraph, as an editor would type them.
 BODIES = Path(__file__).resolve().parents[2] / "demo"
@@ -106,6 +106,36 @@ CONDITIONS = [
     },
 ]
 
+# The outcomes the demo studies report on, most important first; "better" is the direction good for patients.
+OUTCOMES = [
+    {"slug": "pain", "name": "Pain", "position": 10, "description": "How much pain people report, day to day."},
+    {
+        "slug": "responders",
+        "name": "Responders",
+        "position": 20,
+        "better": Outcome.Direction.HIGHER,
+        "description": "People whose pain fell by at least the amount the study set as a response.",
+    },
+    {"slug": "symptoms", "name": "Overall symptoms", "position": 30, "description": "A score of several symptoms."},
+    {"slug": "fatigue", "name": "Fatigue", "position": 40, "description": "How tired people feel."},
+    {"slug": "sleep", "name": "Sleep", "position": 50, "description": "Trouble sleeping."},
+    {
+        "slug": "mood",
+        "name": "Mood",
+        "position": 60,
+        "better": Outcome.Direction.HIGHER,
+        "description": "How people rate their mood.",
+    },
+    {
+        "slug": "life-satisfaction",
+        "name": "Life satisfaction",
+        "position": 70,
+        "better": Outcome.Direction.HIGHER,
+        "description": "How satisfied people say they are with their life.",
+    },
+    {"slug": "adverse-events", "name": "Side effects", "position": 80, "description": "Unwanted effects."},
+]
+
 # The two studies behind the demo pieces. The 2012 abstract and the 2013 paper report one trial
 # at two stages, with different figures; both reports are kept so readers can see the difference.
 STUDIES = [
@@ -130,6 +160,11 @@ STUDIES = [
                 "participants": 10,
                 "sex": StudyReport.Sex.WOMEN,
                 "effect_pct": Decimal(30),
+                # Neither paper gives figures a meta-analysis can use (no SDs, no CIs): what they say is kept.
+                "outcomes": {
+                    "symptoms": "Symptoms were more than 30% lower on naltrexone than on placebo.",
+                    "adverse-events": "Insomnia and vivid dreams, both rare, minor and short-lived.",
+                },
                 "result": "After 2 weeks of baseline, 2 on placebo and 8 on naltrexone (then 2 weeks' washout), "
                 "symptoms were more than 30% lower than on placebo. Thresholds for pain from pressure and "
                 "heat rose. The erythrocyte sedimentation rate at baseline explained over 80% of the "
@@ -170,6 +205,15 @@ STUDIES = [
                 "intervention_change_pct": Decimal("28.8"),
                 "comparator_change_pct": Decimal("18.0"),
                 "p_value": Decimal("0.016"),
+                "outcomes": {
+                    "pain": "Pain fell 28.8% from baseline on naltrexone and 18.0% on placebo (P = 0.016).",
+                    "responders": "32% of the women responded on naltrexone, 11% on placebo (P = 0.05).",
+                    "fatigue": "No better on naltrexone than on placebo.",
+                    "sleep": "No better on naltrexone than on placebo.",
+                    "mood": "Better on naltrexone than on placebo (P = 0.039).",
+                    "life-satisfaction": "Better on naltrexone than on placebo (P = 0.045).",
+                    "adverse-events": "Tolerated as well as placebo; no serious side effects.",
+                },
                 "result": "Pain fell 28.8% from baseline on naltrexone and 18.0% on placebo. Life satisfaction "
                 "(P = 0.045) and mood (P = 0.039) improved; fatigue and sleep did not. 32% of the women "
                 "responded on naltrexone against 11% on placebo (P = 0.05).",
@@ -265,8 +309,10 @@ class Command(BaseCommand):
         for spec in ARTICLES:
             self._article({**spec, "series": series[spec["series"]]}, authors, references, created)
         conditions = {spec["slug"]: self._condition(spec, created) for spec in CONDITIONS}
+        outcomes = {spec["slug"]: self._outcome(spec, created) for spec in OUTCOMES}
         for spec in STUDIES:
             self._study(spec, conditions, references, created)
+            self._outcome_results(spec, references, outcomes, created)
         MailingList.main()
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created {len(created)}: " + "; ".join(created)))
@@ -295,6 +341,21 @@ class Command(BaseCommand):
         condition = Condition.objects.filter(Q(slug=spec["slug"]) | Q(name__iexact=spec["name"])).first()
         return condition or self._create(Condition(**spec), f"condition {spec['name']}", created)
 
+    def _outcome(self, spec, created):
+        outcome = Outcome.objects.filter(Q(slug=spec["slug"]) | Q(name__iexact=spec["name"])).first()
+        return outcome or self._create(Outcome(**spec), f"outcome {spec['name']}", created)
+
+    def _outcome_results(self, spec, references, outcomes, created):
+        """What each report says on each outcome, for the reports whose data on it are missing."""
+        for report_spec in spec["reports"]:
+            report = StudyReport.objects.filter(
+                study__slug=spec["slug"], reference=references[report_spec["reference"]]
+            ).first()
+            for slug, reported in report_spec.get("outcomes", {}).items():
+                if report and not report.outcome_results.filter(outcome=outcomes[slug]).exists():
+                    result = OutcomeResult(report=report, outcome=outcomes[slug], reported=reported)
+                    self._create(result, f"{outcomes[slug].name.lower()} in {report}", created)
+
     def _study(self, spec, conditions, references, created):
         fields = {k: v for k, v in spec.items() if k not in {"conditions", "reports"}}
         same = Q(slug=spec["slug"]) | (Q(registry_id=spec["registry_id"]) if spec.get("registry_id") else Q())
@@ -303,6 +364,7 @@ class Command(BaseCommand):
         study = self._create(Study(**fields), f"study “{spec['title']}”", created)
         study.conditions.set(conditions[slug] for slug in spec["conditions"])
         for report in spec["reports"]:
+            report = {k: v for k, v in report.items() if k != "outcomes"}
             report = {"is_main": len(spec["reports"]) == 1, **report, "reference": references[report["reference"]]}
             report = StudyReport(study=study, **report)
             report.full_clean()

@@ -1,0 +1,255 @@
+"""Outcomes, and what each study report measured on them.
+
+An ``Outcome`` is one of a short list editors keep (pain, fatigue, sleep, adverse events…), with the
+direction that is good for patients. An ``OutcomeResult`` is one report's data on one outcome, in one
+of three kinds: counts per arm (dichotomous), means with SDs per arm (continuous), or an effect the
+report gives with its 95% CI. What the report says in words is kept too, so that a result the
+figures do not allow to analyse is still on record, and shown as such.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Outcome(models.Model):
+    """What is measured: "Pain", "Fatigue", "Adverse events"…; the same list for every condition."""
+
+    class Direction(models.TextChoices):
+        LOWER = "lower", "Lower is better (a pain score, adverse events, dropouts)"
+        HIGHER = "higher", "Higher is better (responders, quality of life)"
+
+    name = models.CharField(
+        max_length=100, unique=True, error_messages={"unique": "This outcome is already on the list."}
+    )
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        error_messages={"unique": "Another outcome already uses this slug; choose a different one."},
+    )
+    description = models.CharField(
+        max_length=300, blank=True, help_text="What is measured, for readers, e.g. “Average daily pain, 0 to 10”."
+    )
+    better = models.CharField(
+        "which way is better",
+        max_length=8,
+        choices=Direction.choices,
+        default=Direction.LOWER,
+        help_text="Decides which side of the forest plot favours naltrexone.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=100, help_text="Outcomes are shown in this order (smallest first), then by name."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+def _decimal(**options):
+    return models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True, **options)
+
+
+def _count(verbose_name):
+    return models.PositiveIntegerField(verbose_name, null=True, blank=True)
+
+
+class OutcomeResult(models.Model):
+    """One study report's data on one outcome."""
+
+    class Measure(models.TextChoices):
+        RR = "RR", "Risk ratio"
+        OR = "OR", "Odds ratio"
+        RD = "RD", "Risk difference"
+        MD = "MD", "Mean difference"
+        SMD = "SMD", "Standardised mean difference (Hedges’ g)"
+
+    RATIOS = {Measure.RR, Measure.OR}
+    FOR_COUNTS = {Measure.RR, Measure.OR, Measure.RD}
+    FOR_MEANS = {Measure.MD, Measure.SMD}
+
+    class Kind(models.TextChoices):
+        COUNTS = "counts", "Events and totals per arm"
+        MEANS = "means", "Means, SDs and numbers per arm"
+        EFFECT = "effect", "An effect with its 95% CI"
+        WORDS = "words", "Reported in words only"
+
+    COUNT_FIELDS = ("events_int", "total_int", "events_ctl", "total_ctl")
+    MEAN_FIELDS = ("mean_int", "sd_int", "n_int", "mean_ctl", "sd_ctl", "n_ctl")
+    EFFECT_FIELDS = ("effect", "ci_low", "ci_high")
+
+    report = models.ForeignKey("references.StudyReport", on_delete=models.CASCADE, related_name="outcome_results")
+    outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="results")
+    measure = models.CharField(
+        max_length=4,
+        choices=Measure.choices,
+        blank=True,
+        help_text="How the effect is expressed. Counts: RR, OR or RD. Means: MD, or SMD when studies use "
+        "different scales.",
+    )
+    paired = models.BooleanField(
+        "crossover or paired",
+        default=False,
+        help_text="Both arms are the same people (a crossover trial). Prefer the paired effect with its CI "
+        "when the report gives one.",
+    )
+    timepoint = models.CharField(max_length=100, blank=True, help_text="When it was measured, e.g. “12 weeks”.")
+    scale = models.CharField(
+        max_length=100, blank=True, help_text="For means: the scale and its range, e.g. “0–10 numeric rating scale”."
+    )
+    change_scores = models.BooleanField(
+        "change from baseline", default=False, help_text="The means are changes from baseline, not final values."
+    )
+    events_int = _count("events on naltrexone")
+    total_int = _count("people on naltrexone")
+    events_ctl = _count("events on the comparator")
+    total_ctl = _count("people on the comparator")
+    mean_int = _decimal(verbose_name="mean on naltrexone")
+    sd_int = _decimal(verbose_name="SD on naltrexone")
+    n_int = _count("number on naltrexone")
+    mean_ctl = _decimal(verbose_name="mean on the comparator")
+    sd_ctl = _decimal(verbose_name="SD on the comparator")
+    n_ctl = _count("number on the comparator")
+    effect = _decimal(verbose_name="reported effect")
+    ci_low = _decimal(verbose_name="95% CI from")
+    ci_high = _decimal(verbose_name="95% CI to")
+    reported = models.TextField(
+        "as reported",
+        blank=True,
+        help_text="What the report says, in its own figures, e.g. “pain fell 28.8% on naltrexone and 18.0% on "
+        "placebo (P = 0.016)”. Required when the figures above are not given.",
+    )
+
+    class Meta:
+        ordering = ["outcome", "report"]
+        verbose_name = "outcome data"
+        verbose_name_plural = "outcome data"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "outcome"],
+                name="outcome_result_one_per_report",
+                violation_error_message="This report already has data on this outcome: change that row instead.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.outcome}: {self.report}"
+
+    @property
+    def kind(self):
+        """Which of the three kinds of data is complete, or WORDS when none is."""
+        if self._complete(self.COUNT_FIELDS):
+            return self.Kind.COUNTS
+        if self._complete(self.MEAN_FIELDS):
+            return self.Kind.MEANS
+        if self._complete(self.EFFECT_FIELDS):
+            return self.Kind.EFFECT
+        return self.Kind.WORDS
+
+    def _complete(self, names):
+        return all(getattr(self, name) is not None for name in names)
+
+    def _given(self, names):
+        return [name for name in names if getattr(self, name) is not None]
+
+    def clean(self):
+        errors = {}
+        given = {
+            kind: self._given(names)
+            for kind, names in (
+                (self.Kind.COUNTS, self.COUNT_FIELDS),
+                (self.Kind.MEANS, self.MEAN_FIELDS),
+                (self.Kind.EFFECT, self.EFFECT_FIELDS),
+            )
+        }
+        started = [kind for kind, names in given.items() if names]
+        if len(started) > 1:
+            raise ValidationError(
+                "Enter one kind of data: counts per arm, or means and SDs per arm, or an effect with its 95% CI; "
+                f"this row has {' and '.join(str(self.Kind(kind).label).lower() for kind in started)}."
+            )
+        if started:
+            kind = started[0]
+            names = {self.Kind.COUNTS: self.COUNT_FIELDS, self.Kind.MEANS: self.MEAN_FIELDS}.get(
+                kind, self.EFFECT_FIELDS
+            )
+            for name in names:
+                if getattr(self, name) is None:
+                    errors[name] = f"Give this too: {str(self.Kind(kind).label).lower()} need all of them."
+        elif not self.reported.strip():
+            errors["reported"] = (
+                "Enter the figures (counts, means with SDs, or an effect with its CI), or say in words what the "
+                "report found."
+            )
+        if errors:
+            raise ValidationError(errors)
+        if not started:
+            return
+        kind = started[0]
+        if not self.measure:
+            raise ValidationError({"measure": "Choose how the effect is expressed, e.g. RR for counts, MD for means."})
+        if kind == self.Kind.COUNTS:
+            self._check_counts(errors)
+        elif kind == self.Kind.MEANS:
+            self._check_means(errors)
+        else:
+            self._check_effect(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_counts(self, errors):
+        if self.measure not in self.FOR_COUNTS:
+            errors["measure"] = "Counts give a risk ratio (RR), an odds ratio (OR) or a risk difference (RD)."
+        for arm, events, total in (
+            ("naltrexone", "events_int", "total_int"),
+            ("the comparator", "events_ctl", "total_ctl"),
+        ):
+            if getattr(self, total) == 0:
+                errors[total] = f"The number of people on {arm} is above 0."
+            elif getattr(self, events) > getattr(self, total):
+                errors[events] = (
+                    f"{getattr(self, events)} events on {arm} is more than the {getattr(self, total)} people in "
+                    "that arm: each person counts once."
+                )
+
+    def _check_means(self, errors):
+        if self.measure not in self.FOR_MEANS:
+            errors["measure"] = "Means give a mean difference (MD) or a standardised mean difference (SMD)."
+        for name in ("sd_int", "sd_ctl"):
+            if getattr(self, name) <= 0:
+                errors[name] = (
+                    "A standard deviation is above 0. If the report gives a standard error or a CI instead, "
+                    "convert it (SD = SE × √n), or enter the effect with its CI."
+                )
+        for name in ("n_int", "n_ctl"):
+            if getattr(self, name) < 2:
+                errors[name] = "A mean and an SD need at least 2 people in the arm."
+
+    def _check_effect(self, errors):
+        low, estimate, high = self.ci_low, self.effect, self.ci_high
+        if self.measure in self.RATIOS and min(low, estimate, high) <= 0:
+            errors["effect"] = (
+                f"A {self.get_measure_display().lower()} and its CI are above 0 (1 means no difference); "
+                "if the report gives its logarithm, enter the ratio itself."
+            )
+        elif low > high:
+            errors["ci_low"] = f"The CI runs from the lower figure to the higher: {high} to {low}, not {low} to {high}."
+        elif not low <= estimate <= high:
+            errors["effect"] = (
+                f"The 95% CI ({low} to {high}) does not contain the effect ({estimate}): check the figures against "
+                "the report."
+            )
+        elif low == high:
+            errors["ci_high"] = "A 95% CI has two different ends."
+
+    @property
+    def participants(self):
+        """People in the analysis of this outcome, where the data say (a crossover counts each person once)."""
+        if self.kind == self.Kind.COUNTS:
+            arms = (self.total_int, self.total_ctl)
+        elif self.kind == self.Kind.MEANS:
+            arms = (self.n_int, self.n_ctl)
+        else:
+            return self.report.participants
+        return max(arms) if self.paired else sum(arms)

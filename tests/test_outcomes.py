@@ -1,0 +1,256 @@
+"""Outcome data: what editors enter, how it is checked, and what a condition page shows of it."""
+
+import math
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from references.models import Outcome, OutcomeResult
+from references.synthesis.forest import forest_plot
+from references.synthesis.stats import for_condition
+
+# Three trials' responders (events per arm), then their pain scores (means and SDs): made-up figures.
+RESPONDERS = [(12, 30, 5, 30), (8, 25, 6, 24), (20, 50, 9, 51)]
+PAIN = [(-2.1, 1.8, 30, -1.2, 1.9, 30), (-1.6, 2.0, 25, -1.1, 2.2, 24), (-2.4, 1.7, 50, -1.0, 1.8, 51)]
+
+
+@pytest.fixture
+def pain(db):
+    return Outcome.objects.create(name="Pain", slug="pain", description="Average daily pain, 0 to 10")
+
+
+@pytest.fixture
+def responders(db):
+    return Outcome.objects.create(name="Responders", slug="responders", better=Outcome.Direction.HIGHER, position=1)
+
+
+def add_result(study, outcome, **fields):
+    fields = {name: Decimal(str(value)) if isinstance(value, float) else value for name, value in fields.items()}
+    result = OutcomeResult(report=study.reports.get(is_main=True), outcome=outcome, **fields)
+    result.full_clean()
+    result.save()
+    return result
+
+
+@pytest.fixture
+def trials(make_study, make_condition, make_reference, pain, responders):
+    condition = make_condition(name="Fibromyalgia", slug="fibromyalgia")
+    studies = []
+    for n, (counts, means) in enumerate(zip(RESPONDERS, PAIN, strict=True)):
+        reference = make_reference(authors=f"Author{n} A, Other B", year=2010 + n)
+        study = make_study(conditions=[condition], report={"reference": reference})
+        add_result(study, responders, measure="RR", **dict(zip(OutcomeResult.COUNT_FIELDS, counts, strict=True)))
+        add_result(study, pain, measure="MD", **dict(zip(OutcomeResult.MEAN_FIELDS, means, strict=True)))
+        studies.append(study)
+    return condition, studies
+
+
+# What editors enter, and the checks in plain words
+
+
+def errors_of(result):
+    with pytest.raises(ValidationError) as raised:
+        result.full_clean(exclude=["report", "outcome"])
+    return raised.value.message_dict if hasattr(raised.value, "error_dict") else {"__all__": raised.value.messages}
+
+
+def test_events_above_the_arms_total_are_refused_in_plain_words():
+    errors = errors_of(OutcomeResult(measure="RR", events_int=12, total_int=10, events_ctl=1, total_ctl=10))
+    assert errors["events_int"] == [
+        "12 events on naltrexone is more than the 10 people in that arm: each person counts once."
+    ]
+
+
+def test_a_standard_deviation_of_zero_is_refused():
+    errors = errors_of(OutcomeResult(measure="MD", mean_int=1, sd_int=0, n_int=10, mean_ctl=2, sd_ctl=1, n_ctl=10))
+    assert "A standard deviation is above 0" in errors["sd_int"][0]
+
+
+def test_a_ci_that_does_not_contain_its_estimate_is_refused():
+    errors = errors_of(
+        OutcomeResult(measure="MD", effect=Decimal("-2.5"), ci_low=Decimal("-2.0"), ci_high=Decimal("-0.4"))
+    )
+    assert errors["effect"] == [
+        "The 95% CI (-2.0 to -0.4) does not contain the effect (-2.5): check the figures against the report."
+    ]
+    errors = errors_of(
+        OutcomeResult(measure="RR", effect=Decimal("0.5"), ci_low=Decimal("0.7"), ci_high=Decimal("0.3"))
+    )
+    assert "The CI runs from the lower figure to the higher" in errors["ci_low"][0]
+    errors = errors_of(
+        OutcomeResult(measure="OR", effect=Decimal("-0.3"), ci_low=Decimal("-0.5"), ci_high=Decimal("-0.1"))
+    )
+    assert "if the report gives its logarithm, enter the ratio itself" in errors["effect"][0]
+
+
+def test_two_kinds_of_data_or_half_a_kind_are_refused():
+    errors = errors_of(OutcomeResult(measure="RR", events_int=1, total_int=10, effect=0.5))
+    assert "Enter one kind of data" in errors["__all__"][0]
+    errors = errors_of(OutcomeResult(measure="RR", events_int=1, total_int=10))
+    assert set(errors) == {"events_ctl", "total_ctl"}
+
+
+def test_the_measure_must_suit_the_data():
+    errors = errors_of(OutcomeResult(measure="MD", events_int=1, total_int=10, events_ctl=2, total_ctl=10))
+    assert errors["measure"] == ["Counts give a risk ratio (RR), an odds ratio (OR) or a risk difference (RD)."]
+    errors = errors_of(OutcomeResult(events_int=1, total_int=10, events_ctl=2, total_ctl=10))
+    assert "Choose how the effect is expressed" in errors["measure"][0]
+
+
+def test_a_result_without_figures_needs_the_words_of_the_report():
+    errors = errors_of(OutcomeResult())
+    assert "say in words what the report found" in errors["reported"][0]
+    OutcomeResult(reported="Pain fell 28.8% on naltrexone and 18.0% on placebo.").full_clean(
+        exclude=["report", "outcome"]
+    )
+
+
+# The condition page
+
+
+def test_condition_page_shows_each_outcome_pooled_with_its_forest_plot_and_table(client, trials):
+    condition, _ = trials
+    html = client.get(condition.get_absolute_url()).content.decode()
+    section = html.split('id="outcomes-heading"')[1].split('id="chart-heading"')[0]
+    # Responders (position 1) before pain (position 100).
+    assert section.index("Responders") < section.index(">Pain<")
+    summaries = for_condition(condition)
+    responders = summaries[0].syntheses[0]
+    assert f"risk ratio {responders.reml.text}</strong>, random effects (REML)" in section
+    assert "Pooled over 3 studies (210 participants)" in section
+    assert f"I² = {responders.i2:.0f}%" in section
+    assert "A new study's effect would be expected between" in section
+    # Two plots, each an image with its title and description, and a table of the same figures.
+    assert section.count('role="img"') == 2
+    assert '<title id="forest-responders-rr-title">Forest plot: responders, risk ratio, Fibromyalgia</title>' in section
+    assert (
+        '<desc id="forest-responders-rr-desc">3 studies, each with its risk ratio and 95% confidence interval'
+        in section
+    )
+    for effect in responders.effects:
+        assert effect.text in section
+        assert f"{effect.weight_random:.1f}%" in section
+    assert "Author0 2010" in section
+    assert section.count("<table") == 2
+
+
+def test_an_outcome_with_one_study_or_words_only_is_not_pooled_and_says_why(client, make_study, make_condition, pain):
+    condition = make_condition()
+    one = make_study(conditions=[condition])
+    add_result(one, pain, measure="MD", effect=Decimal("-1.2"), ci_low=Decimal("-2.0"), ci_high=Decimal("-0.4"))
+    other = make_study(conditions=[condition], title="Pilot")
+    add_result(other, pain, reported="Symptoms more than 30% lower than on placebo.")
+    html = client.get(condition.get_absolute_url()).content.decode()
+    assert (
+        "<strong>Not pooled.</strong> Only one study gives figures for this outcome, so there is nothing to pool."
+        in html
+    )
+    assert "−1.20 (−2.00 to −0.40)" in html
+    assert "Symptoms more than 30% lower than on placebo." in html
+
+
+def test_a_risk_difference_is_in_percentage_points(client, make_study, make_condition):
+    adverse = Outcome.objects.create(name="Adverse events", slug="adverse-events")
+    condition = make_condition()
+    for counts in [(9, 31, 6, 31), (5, 20, 4, 20)]:
+        add_result(
+            make_study(conditions=[condition]),
+            adverse,
+            measure="RD",
+            **dict(zip(OutcomeResult.COUNT_FIELDS, counts, strict=True)),
+        )
+    html = client.get(condition.get_absolute_url()).content.decode()
+    assert "+9.7 percentage points (" in html  # 9/31 − 6/31 = 29.0% − 19.4%
+
+
+def test_the_main_report_speaks_for_its_study(client, make_study, make_condition, make_reference, pain):
+    """A study reported twice (an abstract, then the paper) counts once: the main report's data."""
+    condition = make_condition()
+    study = make_study(conditions=[condition], reports=[{"reference": make_reference(year=2012)}])
+    abstract = study.reports.get(is_main=False)
+    OutcomeResult.objects.create(report=abstract, outcome=pain, measure="MD", effect=-3, ci_low=-4, ci_high=-2)
+    add_result(study, pain, measure="MD", effect=-1, ci_low=-2, ci_high=0)
+    (summary,) = for_condition(condition)
+    (effect,) = summary.syntheses[0].effects
+    assert effect.result.report.is_main and effect.estimate == -1
+
+
+def test_the_condition_page_costs_the_same_queries_for_three_trials_or_twelve(client, trials, make_study, pain):
+    condition, _ = trials
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(condition.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(9):
+        add_result(make_study(conditions=[condition]), pain, measure="MD", effect=-n, ci_low=-n - 1, ci_high=-n + 1)
+    assert queries() == few
+
+
+def test_a_change_to_outcome_data_reaches_the_cached_condition_page(
+    client, trials, settings, django_capture_on_commit_callbacks
+):
+    condition, studies = trials
+    url = condition.get_absolute_url()
+    before = client.get(url).content.decode()
+    result = OutcomeResult.objects.get(report__study=studies[0], outcome__slug="pain")
+    with django_capture_on_commit_callbacks(execute=True):
+        result.mean_int = Decimal("-5.0")
+        result.save()
+    after = client.get(url).content.decode()
+    assert before != after
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = Outcome.objects.get(slug="pain")
+        outcome.name = "Daily pain"
+        outcome.save()
+    assert ">Daily pain<" in client.get(url).content.decode()
+
+
+# The forest plot's geometry
+
+
+def test_forest_plot_puts_ratios_on_a_log_scale_around_the_line_of_no_effect(trials):
+    condition, _ = trials
+    synthesis = for_condition(condition)[0].syntheses[0]
+    plot = forest_plot(synthesis, slug="x")
+    assert plot.log_scale
+    # On a log scale x is linear in log(value): three studies' CI ends and the null line agree on one scale.
+    points = [(1.0, plot.null_x)]
+    for effect, row in zip(synthesis.effects, plot.rows, strict=True):
+        points += [(effect.ci_low, row.x_low), (effect.estimate, row.x), (effect.ci_high, row.x_high)]
+    (v0, x0), (v1, x1) = min(points), max(points)
+    per_log = (x1 - x0) / (math.log(v1) - math.log(v0))
+    for value, x in points:
+        assert x == pytest.approx(x0 + per_log * (math.log(value) - math.log(v0)), abs=0.11)
+    pooled = plot.diamonds[0]
+    for value, x in [
+        (synthesis.reml.estimate, pooled.x),
+        (synthesis.reml.ci_low, pooled.x_low),
+        (synthesis.reml.ci_high, pooled.x_high),
+    ]:
+        assert x == pytest.approx(x0 + per_log * (math.log(value) - math.log(v0)), abs=0.11)
+    # Responders: higher is better, so the right of 1 favours naltrexone.
+    assert plot.left_label == "← Favours comparator" and plot.right_label == "Favours naltrexone →"
+    # Squares grow with weight.
+    heaviest = max(synthesis.effects, key=lambda e: e.weight_random)
+    assert plot.rows[synthesis.effects.index(heaviest)].side == max(row.side for row in plot.rows)
+
+
+def test_forest_plot_of_mean_differences_is_linear_and_pain_lower_favours_naltrexone(trials):
+    condition, _ = trials
+    synthesis = for_condition(condition)[1].syntheses[0]
+    plot = forest_plot(synthesis, slug="x")
+    assert not plot.log_scale
+    row = plot.rows[0]
+    effect = synthesis.effects[0]
+    per_unit = (row.x_high - row.x_low) / (effect.ci_high - effect.ci_low)
+    assert plot.null_x == pytest.approx(row.x_low + per_unit * (0 - effect.ci_low), abs=0.2)
+    assert plot.left_label == "← Favours naltrexone"
+    tick_labels = [tick.label for tick in plot.ticks]
+    assert "0" in tick_labels and all(re.fullmatch(r"−?\d+(\.\d+)?", label) for label in tick_labels)
