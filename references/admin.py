@@ -23,6 +23,8 @@ from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
 from .importing import summary
 from .models import Condition, ImportJob, Outcome, OutcomeResult, Reference, Study, StudyReport
+from .synthesis.forms import OutcomeConfirmForm, OutcomeFileForm
+from .synthesis.importing import apply as apply_outcomes
 from .tasks import import_file, may_import, run_job, update_refusal
 from .widgets import NamedAutocompleteMixin
 
@@ -304,6 +306,45 @@ class OutcomeAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
 
     def public_use(self, outcome):
         return "shown on condition pages" if outcome.results.exists() else ""
+
+    change_list_template = "admin/references/outcome/change_list.html"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [path("import/", wrap(self.import_view), name="references_outcome_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload a CSV of outcome data, see every row it will add or change, then confirm: all or nothing."""
+        if not is_editor(request.user):
+            raise PermissionDenied("Only editors import outcome data: it reaches the condition pages at once.")
+        form, confirm = OutcomeFileForm(), None
+        if request.method == "POST" and "payload" in request.POST:
+            confirm = OutcomeConfirmForm(request.POST)
+            if confirm.is_valid():
+                counts = apply_outcomes(confirm.planned)
+                self.message_user(
+                    request,
+                    f"Imported {confirm.filename}: {counts['created']} added, {counts['updated']} updated, "
+                    f"{counts['studies']} new stud{'y' if counts['studies'] == 1 else 'ies'}.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:references_outcome_changelist")
+        elif request.method == "POST":
+            form = OutcomeFileForm(request.POST, request.FILES)
+            if form.is_valid():
+                confirm = form.confirmation()
+        planned = form.planned if confirm is not None and form.is_bound else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import outcome data",
+            "form": form,
+            "confirm": confirm,
+            "planned": planned,
+            "new_studies": len({row.study.title for row in planned or [] if row.new_study}),
+            "designs": Study.Design.values,
+        }
+        return TemplateResponse(request, "admin/references/outcome/import.html", context)
 
 
 class OutcomeResultInline(admin.StackedInline):

@@ -52,6 +52,7 @@ def test_public_pages_have_no_serious_accessibility_violations(browser, site, ax
 
 ADMIN_PAGES = [
     "/admin/references/reference/import/",
+    "/admin/references/outcome/import/",
     "/admin/references/reference/add/",
     "/admin/references/study/add/",
     "/admin/references/study/",

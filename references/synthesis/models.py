@@ -147,6 +147,9 @@ class OutcomeResult(models.Model):
             return self.Kind.EFFECT
         return self.Kind.WORDS
 
+    def get_kind_display(self):
+        return self.Kind(self.kind).label
+
     def _complete(self, names):
         return all(getattr(self, name) is not None for name in names)
 
