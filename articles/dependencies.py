@@ -22,7 +22,7 @@ from django.db.models import CharField, Value
 from django.utils import timezone
 from taggit.models import Tag
 
-from references.models import Condition, Outcome, OutcomeResult, Reference, Study, StudyReport
+from references.models import Condition, Outcome, OutcomeResult, Reference, RiskOfBias, Study, StudyReport
 
 from .models import Article, Author, Byline, Citation, Series, TaggedArticle
 
@@ -243,7 +243,8 @@ def _condition(condition):
 
 
 def _outcome_result(result):
-    """A study's data on an outcome: its study's page, and the pages of the study's conditions."""
+    """A study's data on an outcome, or its risk of bias: its study's page, and the pages of the study's
+    conditions."""
     reports = {result.report_id, _before(result, "report_id")}
     studies = set(StudyReport.objects.filter(pk__in=reports).values_list("study_id", flat=True))
     return keys(Study, studies) | _conditions_of(studies)
@@ -291,6 +292,7 @@ CHANGES = {
     Condition: Depends(_condition),
     Outcome: Depends(_outcome),
     OutcomeResult: Depends(_outcome_result, moves=("report_id",)),
+    RiskOfBias: Depends(_outcome_result, moves=("report_id",)),
 }
 
 

@@ -22,7 +22,7 @@ from .formats import FORMATS
 from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
 from .importing import summary
-from .models import Condition, ImportJob, Outcome, OutcomeResult, Reference, Study, StudyReport
+from .models import Condition, ImportJob, Outcome, OutcomeResult, Reference, RiskOfBias, Study, StudyReport
 from .synthesis.forms import OutcomeConfirmForm, OutcomeFileForm
 from .synthesis.importing import apply as apply_outcomes
 from .tasks import import_file, may_import, run_job, update_refusal
@@ -364,6 +364,20 @@ class OutcomeResultInline(admin.StackedInline):
     ]
 
 
+class RiskOfBiasInline(admin.StackedInline):
+    model = RiskOfBias
+    max_num = 1
+    extra = 0
+    fieldsets = [
+        (None, {"fields": ["tool"]}),
+        (
+            "RoB 2's five domains (randomised trials; leave empty for ROBINS-I)",
+            {"fields": [(name, f"{name}_support") for name, _ in RiskOfBias.DOMAINS]},
+        ),
+        (None, {"fields": [("overall", "overall_support")]}),
+    ]
+
+
 @admin.register(StudyReport)
 class StudyReportAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
     """One report of a study, with its outcome data. Reports are added and removed on their study's page,
@@ -375,7 +389,7 @@ class StudyReportAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
     list_select_related = ["study", "reference"]
     readonly_fields = ["study", "reference", "is_main"]
     fields = [("study", "reference", "is_main"), ("participants", "sex"), "result"]
-    inlines = [OutcomeResultInline]
+    inlines = [RiskOfBiasInline, OutcomeResultInline]
 
     def has_add_permission(self, request):
         return False

@@ -619,4 +619,4 @@ class ImportJob(models.Model):
         return 100 if self.finished else int(100 * self.saved / self.to_save) if self.to_save else 0
 
 
-from .synthesis.models import Outcome, OutcomeResult  # noqa: E402,F401  (their own module, this app)
+from .synthesis.models import Outcome, OutcomeResult, RiskOfBias  # noqa: E402,F401  (their own module, this app)

@@ -254,3 +254,74 @@ def test_forest_plot_of_mean_differences_is_linear_and_pain_lower_favours_naltre
     assert plot.left_label == "← Favours naltrexone"
     tick_labels = [tick.label for tick in plot.ticks]
     assert "0" in tick_labels and all(re.fullmatch(r"−?\d+(\.\d+)?", label) for label in tick_labels)
+
+
+# Risk of bias
+
+
+def rob(report, **fields):
+    from references.models import RiskOfBias
+
+    values = {"tool": "rob2", "overall": "low", "overall_support": "Well run."}
+    for name, _ in RiskOfBias.DOMAINS:
+        values[name], values[f"{name}_support"] = "low", f"{name} fine."
+    values.update(fields)
+    return RiskOfBias(report=report, **values)
+
+
+def rob_errors(judgement):
+    with pytest.raises(ValidationError) as raised:
+        judgement.full_clean(exclude=["report"])
+    return raised.value.message_dict
+
+
+def test_rob2_needs_every_domain_with_a_reason_and_follows_its_overall_rule(trials):
+    _, studies = trials
+    report = studies[0].reports.get()
+    assert "Say in one line why." in rob_errors(rob(report, missing_support=""))["missing_support"][0]
+    assert "Judge “missing outcome data”" in rob_errors(rob(report, missing=""))["missing"][0]
+    assert (
+        "A domain at high risk makes the overall risk high" in rob_errors(rob(report, measurement="high"))["overall"][0]
+    )
+    errors = rob_errors(rob(report, overall="some"))
+    assert "Every domain is at low risk, so the overall risk is low" in errors["overall"][0]
+    assert "some concerns" in rob_errors(rob(report, selection="some"))["overall"][0]
+    rob(report, selection="some", overall="high").full_clean(exclude=["report"])  # several concerns may make it high
+    robins = rob(report, tool="robins-i", overall="serious")
+    assert "give the overall judgement only" in rob_errors(robins)["tool"][0]
+    empty = {name: "" for name, _ in robins.DOMAINS}
+    rob(report, tool="robins-i", overall="serious", **empty).full_clean(exclude=["report"])
+
+
+def test_condition_page_shows_the_traffic_light_table_beside_the_plot(client, trials):
+    from references.models import RiskOfBias
+
+    condition, studies = trials
+    rob(studies[0].reports.get(), measurement="some", measurement_support="Self-reported pain.", overall="some").save()
+    RiskOfBias.objects.create(
+        report=studies[1].reports.get(), tool="robins-i", overall="serious", overall_support="Not randomised."
+    )
+    html = client.get(condition.get_absolute_url()).content.decode()
+    section = html.split('id="outcome-responders"')[1].split('id="outcome-pain"')[0]
+    table = section.split('class="evidence-table rob-table"')[1].split("</table>")[0]
+    assert (
+        table.count('<span class="rob rob--low"') == 4
+        and '<span class="rob rob--some" title="Self-reported pain.">' in table
+    )
+    assert (
+        "Assessed with ROBINS-I" in table and '<span class="rob rob--serious">Serious</span> Not randomised.' in table
+    )
+    assert table.count("Not assessed") == 2  # the third study: its domains and its overall
+
+
+def test_a_study_page_lists_what_each_report_measured_and_its_risk_of_bias(
+    client, trials, django_assert_max_num_queries
+):
+    _, studies = trials
+    rob(studies[0].reports.get(), measurement="some", measurement_support="Self-reported.", overall="some").save()
+    with django_assert_max_num_queries(12):
+        html = client.get(studies[0].get_absolute_url()).content.decode()
+    assert "<strong>Responders</strong>: 12/30 on naltrexone vs 5/30" in html
+    assert "<strong>Pain</strong>: −2.1 (SD 1.8, n = 30) on naltrexone vs −1.2 (SD 1.9, n = 30)" in html
+    assert '<span class="rob rob--some">Some concerns</span> Well run. (RoB 2; randomisation process: low' in html
+    assert "measurement of the outcome: some concerns, Self-reported." in html

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from references.models import Outcome, OutcomeResult, StudyReport
+from references.models import Outcome, OutcomeResult, RiskOfBias, StudyReport
 
 from .browsing import AXE, VIEWPORTS, axe_violations, open_page, shoot, sign_in_as_editor
 
@@ -41,6 +41,16 @@ def trials(live_server, transactional_db, make_study, make_condition, make_refer
         ci_low=Decimal("-1.9"),
         ci_high=Decimal("-0.3"),
     )
+    judged = {name: "low" for name, _ in RiskOfBias.DOMAINS} | {
+        f"{name}_support": "Adequate." for name, _ in RiskOfBias.DOMAINS
+    }
+    RiskOfBias.objects.create(
+        report=studies[0].reports.get(),
+        **judged | {"missing": "some"},
+        overall="some",
+        overall_support="A fifth dropped out.",
+    )
+    RiskOfBias.objects.create(report=studies[1].reports.get(), **judged, overall="low", overall_support="Well run.")
     return live_server.url, condition, studies
 
 

@@ -147,6 +147,26 @@ class OutcomeResult(models.Model):
             return self.Kind.EFFECT
         return self.Kind.WORDS
 
+    @property
+    def figures(self):
+        """The data as entered, for a study's page: “12/30 vs 5/30”, “−2.1 (SD 1.8, n = 30) vs …”,
+        “MD −1.1 (95% CI −1.9 to −0.3)”; "" for a result in words."""
+
+        def n(value):
+            return f"{value.normalize():f}".replace("-", "−") if hasattr(value, "normalize") else str(value)
+
+        kind = self.kind
+        if kind == self.Kind.COUNTS:
+            return f"{self.events_int}/{self.total_int} on naltrexone vs {self.events_ctl}/{self.total_ctl}"
+        if kind == self.Kind.MEANS:
+            return (
+                f"{n(self.mean_int)} (SD {n(self.sd_int)}, n = {self.n_int}) on naltrexone vs "
+                f"{n(self.mean_ctl)} (SD {n(self.sd_ctl)}, n = {self.n_ctl})"
+            )
+        if kind == self.Kind.EFFECT:
+            return f"{self.measure} {n(self.effect)} (95% CI {n(self.ci_low)} to {n(self.ci_high)})"
+        return ""
+
     def get_kind_display(self):
         return self.Kind(self.kind).label
 
@@ -256,3 +276,111 @@ class OutcomeResult(models.Model):
         else:
             return self.report.participants
         return max(arms) if self.paired else sum(arms)
+
+
+class RiskOfBias(models.Model):
+    """The risk-of-bias judgement of one study report: RoB 2's five domains for a randomised trial, or
+    ROBINS-I's overall judgement for a non-randomised study, each with a line saying why."""
+
+    class Tool(models.TextChoices):
+        ROB2 = "rob2", "RoB 2 (randomised trials)"
+        ROBINS_I = "robins-i", "ROBINS-I (non-randomised studies)"
+
+    class Judgement(models.TextChoices):
+        LOW = "low", "Low"
+        SOME = "some", "Some concerns"
+        HIGH = "high", "High"
+
+    class RobinsJudgement(models.TextChoices):
+        LOW = "low", "Low"
+        MODERATE = "moderate", "Moderate"
+        SERIOUS = "serious", "Serious"
+        CRITICAL = "critical", "Critical"
+
+    DOMAINS = [
+        ("randomisation", "Randomisation process"),
+        ("deviations", "Deviations from intended interventions"),
+        ("missing", "Missing outcome data"),
+        ("measurement", "Measurement of the outcome"),
+        ("selection", "Selection of the reported result"),
+    ]
+
+    report = models.OneToOneField("references.StudyReport", on_delete=models.CASCADE, related_name="risk_of_bias")
+    tool = models.CharField(max_length=8, choices=Tool.choices, default=Tool.ROB2)
+    randomisation = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
+    randomisation_support = models.CharField(max_length=300, blank=True)
+    deviations = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
+    deviations_support = models.CharField(max_length=300, blank=True)
+    missing = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
+    missing_support = models.CharField(max_length=300, blank=True)
+    measurement = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
+    measurement_support = models.CharField(max_length=300, blank=True)
+    selection = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
+    selection_support = models.CharField(max_length=300, blank=True)
+    overall = models.CharField(
+        max_length=8,
+        choices=Judgement.choices + [c for c in RobinsJudgement.choices if c[0] != "low"],
+        help_text="RoB 2: low, some concerns or high. ROBINS-I: low, moderate, serious or critical.",
+    )
+    overall_support = models.CharField(
+        "why", max_length=300, help_text="One line, e.g. “Open-label, and pain is self-reported”."
+    )
+
+    class Meta:
+        verbose_name = "risk of bias"
+        verbose_name_plural = "risk of bias"
+
+    def __str__(self):
+        return f"Risk of bias: {self.report}"
+
+    @property
+    def domains(self):
+        """[(name, judgement, label, support)] for RoB 2's five domains."""
+        return [
+            (
+                label,
+                getattr(self, name),
+                self.Judgement(getattr(self, name)).label if getattr(self, name) else "",
+                getattr(self, f"{name}_support"),
+            )
+            for name, label in self.DOMAINS
+        ]
+
+    @property
+    def overall_label(self):
+        labels = dict(self.Judgement.choices) | dict(self.RobinsJudgement.choices)
+        return labels.get(self.overall, "")
+
+    def clean(self):
+        errors = {}
+        if not self.overall_support.strip():
+            errors["overall_support"] = "Say in one line why the study gets this judgement."
+        if self.tool == self.Tool.ROBINS_I:
+            if self.overall not in self.RobinsJudgement.values:
+                errors["overall"] = "ROBINS-I judges low, moderate, serious or critical."
+            if any(getattr(self, name) for name, _ in self.DOMAINS):
+                errors["tool"] = "The five domains are RoB 2's; for ROBINS-I give the overall judgement only."
+            if errors:
+                raise ValidationError(errors)
+            return
+        for name, label in self.DOMAINS:
+            if not getattr(self, name):
+                errors[name] = f"Judge “{label.lower()}”: low, some concerns or high."
+            elif not getattr(self, f"{name}_support").strip():
+                errors[f"{name}_support"] = "Say in one line why."
+        if self.overall not in self.Judgement.values:
+            errors["overall"] = "RoB 2 judges low, some concerns or high."
+        if errors:
+            raise ValidationError(errors)
+        judged = {getattr(self, name) for name, _ in self.DOMAINS}
+        if self.Judgement.HIGH in judged and self.overall != self.Judgement.HIGH:
+            errors["overall"] = "A domain at high risk makes the overall risk high (RoB 2's rule)."
+        elif judged == {self.Judgement.LOW} and self.overall != self.Judgement.LOW:
+            errors["overall"] = "Every domain is at low risk, so the overall risk is low (RoB 2's rule)."
+        elif self.Judgement.SOME in judged and self.overall == self.Judgement.LOW:
+            errors["overall"] = (
+                "A domain with some concerns makes the overall judgement “some concerns”, or “high” when several "
+                "domains together lower confidence substantially (RoB 2's rule)."
+            )
+        if errors:
+            raise ValidationError(errors)

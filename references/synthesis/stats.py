@@ -69,6 +69,12 @@ class StudyEffect:
     notes: list = field(default_factory=list)
 
     @property
+    def risk_of_bias(self):
+        """The report's RiskOfBias, or None where it has not been assessed."""
+        report = self.result.report if self.result is not None and self.result.report_id else None
+        return getattr(report, "risk_of_bias", None) if report is not None else None
+
+    @property
     def text(self):
         if self.estimate is None:
             return ""
@@ -151,6 +157,11 @@ class Synthesis:
     @property
     def measure_label(self):
         return Measure(self.measure).label
+
+    @property
+    def risk_assessed(self):
+        """Whether any study's risk of bias has been judged (the page then shows the table)."""
+        return any(effect.risk_of_bias for effect in self.effects)
 
     @property
     def estimates(self):
@@ -299,7 +310,7 @@ def chosen_results(condition):
     the main report when it gives one, or else from the latest report. One query."""
     results = (
         OutcomeResult.objects.filter(report__study__conditions=condition)
-        .select_related("outcome", "report__study", "report__reference")
+        .select_related("outcome", "report__study", "report__reference", "report__risk_of_bias")
         .order_by("outcome__position", "outcome__name", "report__study_id", "-report__is_main")
     )
     chosen = {}

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
 from ..charts import effect_chart
-from ..models import Condition, Reference, Study, StudyReport
+from ..models import Condition, OutcomeResult, Reference, Study, StudyReport
 from ..synthesis.forest import forest_plot
 from ..synthesis.stats import for_condition
 
@@ -19,9 +19,11 @@ class StudyDetailView(DetailView):
     context_object_name = "study"
 
     def get_queryset(self):
-        return Study.objects.with_figures().prefetch_related(
-            "conditions", Prefetch("reports", queryset=StudyReport.objects.select_related("reference"))
+        results = OutcomeResult.objects.select_related("outcome").order_by("outcome__position", "outcome__name")
+        reports = StudyReport.objects.select_related("reference", "risk_of_bias").prefetch_related(
+            Prefetch("outcome_results", queryset=results)
         )
+        return Study.objects.with_figures().prefetch_related("conditions", Prefetch("reports", queryset=reports))
 
     def get_context_data(self, **kwargs):
         reports = list(self.object.reports.all())
