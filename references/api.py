@@ -88,16 +88,28 @@ class ReferenceQuery(PageQuery):
     @classmethod
     def _doi(cls, value):
         # Read as editors paste it (a doi.org link, "doi:…"), then checked like the stored field.
-        if value and (value := normalise_doi(value)):
+        if value and (value := normalise_doi(_trimmed(value))):
             _checked(validate_doi, value)
         return value or None
 
     @field_validator("pmid")
     @classmethod
     def _pmid(cls, value):
-        if value and (value := normalise_pmid(value)):
+        if value and (value := normalise_pmid(_trimmed(value))):
             _checked(validate_pmid, value)
         return value or None
+
+
+# What JSON Schema's patterns (ECMAScript's \s) count as whitespace and Python's str.strip() does not.
+_ALSO_WHITESPACE = "\ufeff"
+
+
+def _trimmed(value):
+    r"""``value`` without the whitespace around it, as the schema's ``\s*`` allows it."""
+    previous = None
+    while previous != value:
+        previous, value = value, value.strip().strip(_ALSO_WHITESPACE)
+    return value
 
 
 def _checked(validate, value):
@@ -147,3 +159,4 @@ def reference(request, key: str):
         "note": work.note,
         "csl": to_csl(work),
     }
+

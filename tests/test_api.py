@@ -143,3 +143,13 @@ def test_lists_run_a_fixed_number_of_queries(
         make_article(authors=authors[: 1 + n % 3], references=[make_reference()], tags=["a", f"t{n % 4}"])
     with django_assert_max_num_queries(5):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("blank", ["%EF%BB%BF", "%E2%80%83", "%09%0B"])
+def test_an_identifier_of_only_whitespace_is_no_filter_as_the_schema_says(client, demo, blank):
+    """The schema's pattern allows whitespace around a DOI or PMID, and JSON Schema's whitespace includes
+    the byte-order mark U+FEFF, which Python's does not: found by schemathesis."""
+    for name in ("doi", "pmid"):
+        response = client.get(f"/api/references/?{name}={blank}")
+        assert response.status_code == 200, response.content
+        assert response.json()["count"] == client.get("/api/references/").json()["count"]
