@@ -16,7 +16,8 @@ from ldnsite.api import ERRORS, Page, PageQuery, endpoint, link_field, paginated
 
 from .csl import to_csl
 from .identifiers import normalise_doi, normalise_pmid, validate_doi, validate_pmid
-from .models import Reference
+from .models import Condition, Reference
+from .synthesis.export import ConditionOutcomes, condition_outcomes
 
 router = Router(tags=["Reference library"])
 
@@ -160,3 +161,9 @@ def reference(request, key: str):
         "csl": to_csl(work),
     }
 
+
+@endpoint(router, "/conditions/{slug}/outcomes/", response={200: ConditionOutcomes, **ERRORS})
+def outcomes(request, slug: str):
+    """What the studies of a condition show per outcome: each study's effect with its 95% CI, and the
+    pooled estimates (random effects by REML and by DerSimonian–Laird, and fixed effect) with I²."""
+    return condition_outcomes(request, get_object_or_404(Condition, slug=slug))

@@ -17,4 +17,16 @@ urlpatterns = [
     path("studies/<slug:slug>/", studies.StudyDetailView.as_view(), name="study"),
     path("conditions/", studies.ConditionListView.as_view(), name="conditions"),
     path("conditions/<slug:slug>/", studies.ConditionDetailView.as_view(), name="condition"),
+    path(
+        "conditions/<slug:slug>/outcomes.csv",
+        studies.condition_outcomes_download,
+        {"extension": "csv"},
+        name="condition_outcomes_csv",
+    ),
+    path(
+        "conditions/<slug:slug>/outcomes.json",
+        studies.condition_outcomes_download,
+        {"extension": "json"},
+        name="condition_outcomes_json",
+    ),
 ]

@@ -42,6 +42,7 @@ def test_the_schema_and_its_docs_are_served(client, db):
         "/api/tags/",
         "/api/references/",
         "/api/references/{key}/",
+        "/api/conditions/{slug}/outcomes/",
     }
     assert all(set(operations) == {"get"} for operations in openapi["paths"].values())  # read-only
     docs = client.get("/api/docs/")

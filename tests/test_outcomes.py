@@ -325,3 +325,41 @@ def test_a_study_page_lists_what_each_report_measured_and_its_risk_of_bias(
     assert "<strong>Pain</strong>: −2.1 (SD 1.8, n = 30) on naltrexone vs −1.2 (SD 1.9, n = 30)" in html
     assert '<span class="rob rob--some">Some concerns</span> Well run. (RoB 2; randomisation process: low' in html
     assert "measurement of the outcome: some concerns, Self-reported." in html
+
+
+# Downloads and the API: one derivation, three forms
+
+
+def test_downloads_and_the_api_give_the_figures_the_page_shows(client, trials):
+    import csv as csv_module
+    import io
+    import json
+
+    condition, studies = trials
+    api = client.get(f"/api/conditions/{condition.slug}/outcomes/").json()
+    download = client.get(f"/conditions/{condition.slug}/outcomes.json")
+    assert download["Content-Disposition"] == 'attachment; filename="fibromyalgia-outcomes.json"'
+    data = json.loads(download.content)
+    assert {key: data[key] for key in ("condition", "slug", "outcomes")} == {
+        key: api[key] for key in ("condition", "slug", "outcomes")
+    }
+    responders = data["outcomes"][0]["syntheses"][0]
+    synthesis = for_condition(condition)[0].syntheses[0]
+    assert responders["random_effects_reml"]["estimate"] == pytest.approx(synthesis.reml.estimate)
+    assert responders["i2"] == pytest.approx(synthesis.i2)
+    assert responders["studies"][0]["data"] == {"events_int": 12, "total_int": 30, "events_ctl": 5, "total_ctl": 30}
+    rows = list(
+        csv_module.DictReader(io.StringIO(client.get(f"/conditions/{condition.slug}/outcomes.csv").content.decode()))
+    )
+    pooled = [row for row in rows if row["outcome"] == "Responders" and row["row"] == "pooled"]
+    assert [row["study"] for row in pooled] == [
+        "Random effects, τ² by REML",
+        "Random effects, τ² by DerSimonian–Laird",
+        "Fixed effect (inverse variance)",
+    ]
+    assert float(pooled[0]["estimate"]) == pytest.approx(synthesis.reml.estimate)
+    assert sum(row["row"] == "study" for row in rows) == 6
+    html = client.get(condition.get_absolute_url()).content.decode()
+    assert f'href="/conditions/{condition.slug}/outcomes.csv" download' in html
+    assert client.get("/conditions/no-such/outcomes.csv").status_code == 404
+    assert client.get("/api/conditions/no-such/outcomes/").status_code == 404

@@ -578,6 +578,8 @@ def thousand_studies(db):
         ("/studies/?dose=low&sort=-participants&page=3", 6),
         ("/studies/?condition=fibromyalgia&grade=moderate", 6),
         ("/conditions/fibromyalgia/", 6),
+        ("/conditions/fibromyalgia/outcomes.csv", 2),
+        ("/api/conditions/fibromyalgia/outcomes/", 2),
         ("/studies/studies.csv?design=rct", 4),
     ],
 )

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.utils.text import slugify
 
-from references.models import Condition, Reference, Study, StudyReport
+from references.models import Condition, Outcome, OutcomeResult, Reference, Study, StudyReport
 
 CONDITIONS = [
     "Fibromyalgia",
@@ -276,8 +276,67 @@ def _report(rng, is_main):
     )
 
 
+def ensure_outcomes():
+    """The outcomes generated data are on: pain (lower is better) and responders (higher is better)."""
+    pain, _ = Outcome.objects.get_or_create(slug="pain", defaults={"name": "Pain", "position": 10})
+    responders, _ = Outcome.objects.get_or_create(
+        slug="responders", defaults={"name": "Responders", "position": 20, "better": Outcome.Direction.HIGHER}
+    )
+    return pain, responders
+
+
+def _outcome_results(rng, report, pain, responders):
+    """A main report's data on pain (means and SDs, or an effect with its CI, or words) and on responders."""
+    on_drug = report.participants // 2
+    on_comparator = report.participants - on_drug
+    results = []
+    shape = rng.random()
+    if shape < 0.1:
+        results.append(OutcomeResult(report=report, outcome=pain, reported="Pain was lower on naltrexone."))
+    elif shape < 0.25:
+        effect = Decimal(rng.randint(-200, 50)) / 100
+        half = Decimal(rng.randint(20, 120)) / 100
+        results.append(
+            OutcomeResult(
+                report=report, outcome=pain, measure="MD", effect=effect, ci_low=effect - half, ci_high=effect + half
+            )
+        )
+    elif on_drug >= 2 and on_comparator >= 2:
+        comparator = Decimal(rng.randint(-200, -20)) / 100
+        results.append(
+            OutcomeResult(
+                report=report,
+                outcome=pain,
+                measure="MD",
+                mean_int=comparator - Decimal(rng.randint(-50, 150)) / 100,
+                sd_int=Decimal(rng.randint(120, 250)) / 100,
+                n_int=on_drug,
+                mean_ctl=comparator,
+                sd_ctl=Decimal(rng.randint(120, 250)) / 100,
+                n_ctl=on_comparator,
+            )
+        )
+    if rng.random() < 0.6:
+        results.append(
+            OutcomeResult(
+                report=report,
+                outcome=responders,
+                measure="RR",
+                events_int=rng.randint(0, on_drug),
+                total_int=on_drug,
+                events_ctl=rng.randint(0, on_comparator),
+                total_ctl=on_comparator,
+            )
+        )
+    for result in results:
+        result.clean()  # generated data pass the checks editors' data pass
+    return results
+
+
 def _write_studies(studies, reports, links):
-    """Save studies, then their reports (study, reference, report) and condition links (study, condition)."""
+    """Save studies, then their reports (study, reference, report) and condition links (study, condition),
+    and the main reports' outcome data (from a generator of their own, seeded by the first study, so that
+    adding them changed nothing else a seed gives)."""
     Study.objects.bulk_create(studies, batch_size=500)
     for study, reference, report in reports:
         report.study, report.reference = study, reference
@@ -285,4 +344,15 @@ def _write_studies(studies, reports, links):
     StudyReport.objects.bulk_create([report for _, _, report in reports], batch_size=500)
     Study.conditions.through.objects.bulk_create(
         [Study.conditions.through(study=study, condition=condition) for study, condition in links], batch_size=500
+    )
+    pain, responders = ensure_outcomes()
+    rng = random.Random(f"outcomes of {studies[0].slug}" if studies else "")
+    OutcomeResult.objects.bulk_create(
+        [
+            result
+            for _, _, report in reports
+            if report.is_main and report.participants
+            for result in _outcome_results(rng, report, pain, responders)
+        ],
+        batch_size=500,
     )

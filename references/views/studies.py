@@ -3,11 +3,15 @@
 from collections import Counter
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.generic import DetailView, ListView
 
 from ..charts import effect_chart
 from ..models import Condition, OutcomeResult, Reference, Study, StudyReport
+from ..synthesis.export import condition_outcomes, csv_text
 from ..synthesis.forest import forest_plot
 from ..synthesis.stats import for_condition
 
@@ -70,6 +74,18 @@ class ConditionDetailView(DetailView):
             table_url=reverse("references:studies") + f"?condition={self.object.slug}",
             **kwargs,
         )
+
+
+def condition_outcomes_download(request, slug, extension):
+    """A condition's outcome data and pooled results, as CSV or JSON (the API's answer, as a file)."""
+    condition = get_object_or_404(Condition, slug=slug)
+    data = condition_outcomes(request, condition)
+    if extension == "json":
+        response = HttpResponse(data.model_dump_json(indent=2), content_type="application/json")
+    else:
+        response = HttpResponse(csv_text(data), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{slug}-outcomes.{extension}")
+    return response
 
 
 def _with_plots(summaries, condition):
