@@ -22,7 +22,16 @@ from django.db.models import CharField, Value
 from django.utils import timezone
 from taggit.models import Tag
 
-from references.models import Condition, Outcome, OutcomeResult, Reference, RiskOfBias, Study, StudyReport
+from references.models import (
+    Certainty,
+    Condition,
+    Outcome,
+    OutcomeResult,
+    Reference,
+    RiskOfBias,
+    Study,
+    StudyReport,
+)
 
 from .models import Article, Author, Byline, Citation, Series, TaggedArticle
 
@@ -256,6 +265,11 @@ def _outcome(outcome):
     return keys(Study, studies) | _conditions_of(studies)
 
 
+def _certainty(certainty):
+    """An outcome's certainty heads its section of its condition's page, and its row in the summary."""
+    return keys(Condition, {certainty.condition_id, _before(certainty, "condition_id")})
+
+
 def _nothing(row):
     return set()
 
@@ -293,6 +307,7 @@ CHANGES = {
     Outcome: Depends(_outcome),
     OutcomeResult: Depends(_outcome_result, moves=("report_id",)),
     RiskOfBias: Depends(_outcome_result, moves=("report_id",)),
+    Certainty: Depends(_certainty, moves=("condition_id",)),
 }
 
 

@@ -28,10 +28,15 @@ class HomeView(TemplateView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
+        conditions = list(
+            Condition.objects.with_study_counts().filter(study_count__gt=0).order_by("-study_count", "name")
+        )
         return super().get_context_data(
             latest_articles=Article.objects.published().with_cards()[:HOME_ARTICLES],
             main_tags=published_tags()[:HOME_TAGS],
-            conditions=Condition.objects.with_study_counts().filter(study_count__gt=0).order_by("-study_count", "name"),
+            conditions=conditions,
+            # "What we know": each condition's first key message, alphabetically.
+            known=sorted((c for c in conditions if c.key_message_list), key=lambda c: c.name),
             **kwargs,
         )
 

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonRespo
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from reversion_compare.admin import CompareVersionAdmin
 
@@ -22,7 +22,17 @@ from .formats import FORMATS
 from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
 from .importing import summary
-from .models import Condition, ImportJob, Outcome, OutcomeResult, Reference, RiskOfBias, Study, StudyReport
+from .models import (
+    Certainty,
+    Condition,
+    ImportJob,
+    Outcome,
+    OutcomeResult,
+    Reference,
+    RiskOfBias,
+    Study,
+    StudyReport,
+)
 from .synthesis.forms import OutcomeConfirmForm, OutcomeFileForm
 from .synthesis.importing import apply as apply_outcomes
 from .tasks import import_file, may_import, run_job, update_refusal
@@ -399,3 +409,50 @@ class StudyReportAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
 
     def public_use(self, report):
         return f"a report of a study in the evidence table ({report.study.get_absolute_url()})"
+
+
+@admin.register(Certainty)
+class CertaintyAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
+    """GRADE per outcome and condition: the editor's ratings, beside what the data suggest."""
+
+    list_display = ["outcome", "condition", "level", "effect", "updated_at"]
+    list_filter = ["condition", "outcome"]
+    list_select_related = ["outcome", "condition"]
+    readonly_fields = ["suggested", "statement", "updated_at"]
+    fieldsets = [
+        (None, {"fields": [("condition", "outcome"), "evidence"]}),
+        ("What the data suggest", {"fields": ["suggested"]}),
+        (
+            "Rated down (GRADE's five concerns)",
+            {"fields": [(name, f"{name}_reason") for name, _ in Certainty.CONCERNS]},
+        ),
+        ("Rated up", {"fields": [("upgrade", "upgrade_reason")]}),
+        ("The finding", {"fields": ["effect", "comment", "statement", "updated_at"]}),
+    ]
+
+    @admin.display(description="certainty")
+    def level(self, obj):
+        return obj.get_level_display()
+
+    @admin.display(description="plain-language statement")
+    def statement(self, obj):
+        return obj.statement if obj.pk and obj.effect else "Shown once saved."
+
+    @admin.display(description="suggested from the data")
+    def suggested(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save the rating once to see what the data suggest for this outcome."
+        from .synthesis.stats import for_condition
+
+        summary = next((s for s in for_condition(obj.condition) if s.outcome.pk == obj.outcome_id), None)
+        if summary is None or not summary.suggestions:
+            return "Nothing: the data raise no concern the site can check (inconsistency, imprecision, risk of bias)."
+        levels = {0: "check", 1: "−1", 2: "−2"}
+        return format_html_join(
+            "",
+            "<p><strong>{} ({})</strong>: {}</p>",
+            ((s.concern.replace("_", " "), levels[s.levels], s.reason) for s in summary.suggestions),
+        )
+
+    def public_use(self, certainty):
+        return f"shown on its condition's page ({certainty.condition.get_absolute_url()})"

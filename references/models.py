@@ -243,6 +243,11 @@ class Condition(models.Model):
     description = models.TextField(
         blank=True, help_text="One or two plain sentences for readers: what the condition is."
     )
+    key_messages = models.TextField(
+        blank=True,
+        help_text="What the evidence says, in plain words, one short message per line; they head the condition's "
+        "page, and the home page shows the first. E.g. “Two small trials suggest naltrexone may reduce pain slightly.”",
+    )
 
     objects = ConditionQuerySet.as_manager()
 
@@ -254,6 +259,10 @@ class Condition(models.Model):
 
     def get_absolute_url(self):
         return reverse("references:condition", kwargs={"slug": self.slug})
+
+    @property
+    def key_message_list(self):
+        return [line.strip() for line in self.key_messages.splitlines() if line.strip()]
 
 
 _percentage = [
@@ -619,4 +628,4 @@ class ImportJob(models.Model):
         return 100 if self.finished else int(100 * self.saved / self.to_save) if self.to_save else 0
 
 
-from .synthesis.models import Outcome, OutcomeResult, RiskOfBias  # noqa: E402,F401  (their own module, this app)
+from .synthesis.models import Certainty, Outcome, OutcomeResult, RiskOfBias  # noqa: E402,F401  (their own module, this app)

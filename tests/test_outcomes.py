@@ -135,7 +135,7 @@ def test_condition_page_shows_each_outcome_pooled_with_its_forest_plot_and_table
         assert effect.text in section
         assert f"{effect.weight_random:.1f}%" in section
     assert "Author0 2010" in section
-    assert section.count("<table") == 2
+    assert section.count("<table") == 3  # the summary of findings, then a table per outcome
 
 
 def test_an_outcome_with_one_study_or_words_only_is_not_pooled_and_says_why(client, make_study, make_condition, pain):
@@ -363,3 +363,158 @@ def test_downloads_and_the_api_give_the_figures_the_page_shows(client, trials):
     assert f'href="/conditions/{condition.slug}/outcomes.csv" download' in html
     assert client.get("/conditions/no-such/outcomes.csv").status_code == 404
     assert client.get("/api/conditions/no-such/outcomes/").status_code == 404
+
+
+# Certainty (GRADE), the summary of findings and the key messages
+
+
+def rating(condition, outcome, **fields):
+    from references.models import Certainty
+
+    return Certainty(condition=condition, outcome=outcome, **{"effect": "reduces", **fields})
+
+
+@pytest.mark.parametrize(
+    "fields,level,statement",
+    [
+        ({}, "High", "Naltrexone reduces pain."),
+        ({"imprecision": 1, "imprecision_reason": "x"}, "Moderate", "Naltrexone probably reduces pain."),
+        (
+            {"imprecision": 2, "imprecision_reason": "x", "effect": "reduces-slightly"},
+            "Low",
+            "Naltrexone may reduce pain slightly.",
+        ),
+        (
+            {"imprecision": 2, "imprecision_reason": "x", "risk_of_bias": 1, "risk_of_bias_reason": "y"},
+            "Very low",
+            "The evidence is very uncertain about the effect of naltrexone on pain.",
+        ),
+        ({"effect": "no-difference"}, "High", "Naltrexone results in little to no difference in pain."),
+        (
+            {"evidence": "observational", "effect": "no-difference"},
+            "Low",
+            "Naltrexone may result in little to no difference in pain.",
+        ),
+        (
+            {"evidence": "observational", "upgrade": 1, "upgrade_reason": "A large effect.", "effect": "increases"},
+            "Moderate",
+            "Naltrexone probably increases pain.",
+        ),
+    ],
+)
+def test_certainty_starts_by_design_goes_down_per_concern_and_speaks_as_grade_does(fields, level, statement, pain):
+    from references.models import Condition
+
+    certainty = rating(Condition(name="Fibromyalgia"), pain, **fields)
+    assert (certainty.get_level_display(), certainty.statement) == (level, statement)
+
+
+def test_every_rating_down_or_up_needs_its_reason(make_condition, pain):
+    certainty = rating(make_condition(), pain, inconsistency=1)
+    with pytest.raises(ValidationError) as raised:
+        certainty.full_clean()
+    assert raised.value.message_dict == {
+        "inconsistency_reason": ["Say in one line why the evidence is rated down for inconsistency."]
+    }
+    with pytest.raises(ValidationError) as raised:
+        rating(make_condition(), pain, upgrade=1, upgrade_reason="Large.").full_clean()
+    assert "Only observational evidence is rated up" in raised.value.message_dict["upgrade"][0]
+
+
+def test_the_data_suggest_imprecision_inconsistency_and_risk_of_bias(trials):
+    condition, studies = trials
+    responders = for_condition(condition)[0]
+    suggested = {s.concern: s for s in responders.suggestions}
+    # 60 of 210 had the event, fewer than 300 events: imprecise; the CI excludes 1; I² is 0.
+    assert suggested["imprecision"].levels == 1
+    assert "only 60 events in all (fewer than 300)" in suggested["imprecision"].reason.lower()
+    assert "inconsistency" not in suggested
+    assert suggested["risk_of_bias"].levels == 0 and "not yet assessed" in suggested["risk_of_bias"].reason
+    for study in studies:
+        rob(study.reports.get(), measurement="high", overall="high").save()
+    suggested = {s.concern: s for s in for_condition(condition)[0].suggestions}
+    assert suggested["risk_of_bias"].levels == 1 and "carry 100% of the weight" in suggested["risk_of_bias"].reason
+
+
+def test_summary_of_findings_gives_each_outcome_its_effect_absolute_risk_and_certainty(client, trials, responders):
+    condition, _ = trials
+    rating(condition, responders, imprecision=1, imprecision_reason="Fewer than 300 events.", effect="increases").save()
+    html = client.get(condition.get_absolute_url()).content.decode()
+    table = html.split('class="evidence-table sof-table"')[1].split("</table>")[0]
+    synthesis = for_condition(condition)[0].lead
+    control, difference, low, high = synthesis.absolute
+    # The control arms: 5 + 6 + 9 of 30 + 24 + 51 had a response: 190 per 1,000.
+    assert control == round(20 / 105 * 1000) == 190
+    assert difference == round((0.190476 * synthesis.reml.estimate - 0.190476) * 1000)
+    assert f"{control} with the comparator; {difference} more with naltrexone ({low} more to {high} more)" in table
+    assert f"RR {synthesis.reml.text}" in table and "210 (3)" in table
+    assert (
+        '<span class="certainty certainty--3">Moderate</span>'
+        '<span class="certainty__why">, rated down for imprecision</span>' in table
+    )
+    assert "Naltrexone probably increases responders." in table
+    assert "Not yet rated" in table  # pain
+    section = html.split('id="outcome-responders"')[1]
+    assert "rated down one level for imprecision: Fewer than 300 events." in section
+
+
+def test_key_messages_head_the_condition_page_and_the_home_page_shows_the_first(client, trials):
+    condition, _ = trials
+    condition.key_messages = "LDN may reduce pain slightly.\n\nIt probably makes little difference to sleep.\n"
+    condition.save()
+    html = client.get(condition.get_absolute_url()).content.decode()
+    assert "<li>LDN may reduce pain slightly.</li><li>It probably makes little difference to sleep.</li>" in html
+    home = client.get("/").content.decode()
+    assert f'<a href="{condition.get_absolute_url()}">Fibromyalgia</a>: LDN may reduce pain slightly.' in home
+    assert "probably makes little difference" not in home
+
+
+def test_the_admin_shows_what_the_data_suggest_beside_the_editors_rating(admin_client, trials, responders):
+    condition, _ = trials
+    certainty = rating(condition, responders)
+    certainty.save()
+    html = admin_client.get(f"/admin/references/certainty/{certainty.pk}/change/").content.decode()
+    assert "<strong>imprecision (−1)</strong>: Only 60 events in all (fewer than 300)." in html
+    assert "Naltrexone increases responders." not in html and "Naltrexone reduces responders." in html
+
+
+# Every door of the new admin pages asks the same rule
+
+
+@pytest.fixture
+def staff(db, editorial_groups, django_user_model):
+    from django.contrib.auth.models import Group
+
+    def make(group):
+        user = django_user_model.objects.create_user(group.lower().replace(" ", "-"), password="pw", is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return make
+
+
+@pytest.mark.parametrize("group", ["Authors", "Medical reviewers"])
+def test_only_editors_change_outcome_data_risk_of_bias_and_certainty(client, trials, responders, staff, group):
+    condition, studies = trials
+    certainty = rating(condition, responders)
+    certainty.save()
+    report = studies[0].reports.get()
+    client.force_login(staff(group))
+    doors = [
+        f"/admin/references/certainty/{certainty.pk}/change/",
+        f"/admin/references/certainty/{certainty.pk}/delete/",
+        f"/admin/references/studyreport/{report.pk}/change/",
+        f"/admin/references/outcome/{responders.pk}/change/",
+        "/admin/references/certainty/add/",
+        "/admin/references/outcome/import/",
+    ]
+    for door in doors:
+        response = client.post(door, {"effect": "increases", "condition": condition.pk, "outcome": responders.pk})
+        assert response.status_code == 403, door
+    certainty.refresh_from_db()
+    assert certainty.effect == "reduces"
+    for door in (
+        f"/admin/references/certainty/{certainty.pk}/change/",
+        f"/admin/references/certainty/{certainty.pk}/history/",
+    ):
+        assert client.get(door).status_code == (200 if group == "Medical reviewers" else 403), door

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from references.models import Outcome, OutcomeResult, RiskOfBias, StudyReport
+from references.models import Certainty, Outcome, OutcomeResult, RiskOfBias, StudyReport
 
 from .browsing import AXE, VIEWPORTS, axe_violations, open_page, shoot, sign_in_as_editor
 
@@ -51,6 +51,15 @@ def trials(live_server, transactional_db, make_study, make_condition, make_refer
         overall_support="A fifth dropped out.",
     )
     RiskOfBias.objects.create(report=studies[1].reports.get(), **judged, overall="low", overall_support="Well run.")
+    Certainty.objects.create(
+        condition=condition,
+        outcome=responders,
+        imprecision=1,
+        imprecision_reason="Fewer than 300 events.",
+        effect=Certainty.Effect.INCREASES,
+    )
+    condition.key_messages = "Naltrexone probably increases the number of people whose pain responds."
+    condition.save()
     return live_server.url, condition, studies
 
 

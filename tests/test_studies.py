@@ -578,8 +578,8 @@ def thousand_studies(db):
         ("/studies/?dose=low&sort=-participants&page=3", 6),
         ("/studies/?condition=fibromyalgia&grade=moderate", 6),
         ("/conditions/fibromyalgia/", 6),
-        ("/conditions/fibromyalgia/outcomes.csv", 2),
-        ("/api/conditions/fibromyalgia/outcomes/", 2),
+        ("/conditions/fibromyalgia/outcomes.csv", 3),
+        ("/api/conditions/fibromyalgia/outcomes/", 3),
         ("/studies/studies.csv?design=rct", 4),
     ],
 )

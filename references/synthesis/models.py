@@ -384,3 +384,135 @@ class RiskOfBias(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class Certainty(models.Model):
+    """How sure we are of the evidence on one outcome in one condition, by GRADE.
+
+    Randomised evidence starts high and observational evidence low; the editor rates it down a level or
+    two for each of GRADE's five concerns, with a reason each, and may rate observational evidence up.
+    The site suggests some of the ratings from the data (synthesis.grading); the editor decides."""
+
+    class Evidence(models.TextChoices):
+        RANDOMISED = "randomised", "Randomised trials (start high)"
+        OBSERVATIONAL = "observational", "Observational studies (start low)"
+
+    class Level(models.IntegerChoices):
+        VERY_LOW = 1, "Very low"
+        LOW = 2, "Low"
+        MODERATE = 3, "Moderate"
+        HIGH = 4, "High"
+
+    class Effect(models.TextChoices):
+        REDUCES = "reduces", "reduces it"
+        REDUCES_SLIGHTLY = "reduces-slightly", "reduces it slightly"
+        NO_DIFFERENCE = "no-difference", "makes little to no difference"
+        INCREASES_SLIGHTLY = "increases-slightly", "increases it slightly"
+        INCREASES = "increases", "increases it"
+
+    DOWN = [(0, "Not serious"), (1, "Serious (−1)"), (2, "Very serious (−2)")]
+    UP = [(0, "None"), (1, "+1"), (2, "+2")]
+    CONCERNS = [
+        ("risk_of_bias", "risk of bias"),
+        ("inconsistency", "inconsistency"),
+        ("indirectness", "indirectness"),
+        ("imprecision", "imprecision"),
+        ("publication_bias", "publication bias"),
+    ]
+
+    condition = models.ForeignKey("references.Condition", on_delete=models.CASCADE, related_name="certainties")
+    outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="certainties")
+    evidence = models.CharField(max_length=16, choices=Evidence.choices, default=Evidence.RANDOMISED)
+    risk_of_bias = models.PositiveSmallIntegerField(choices=DOWN, default=0)
+    risk_of_bias_reason = models.CharField(max_length=300, blank=True)
+    inconsistency = models.PositiveSmallIntegerField(choices=DOWN, default=0)
+    inconsistency_reason = models.CharField(max_length=300, blank=True)
+    indirectness = models.PositiveSmallIntegerField(choices=DOWN, default=0)
+    indirectness_reason = models.CharField(max_length=300, blank=True)
+    imprecision = models.PositiveSmallIntegerField(choices=DOWN, default=0)
+    imprecision_reason = models.CharField(max_length=300, blank=True)
+    publication_bias = models.PositiveSmallIntegerField(choices=DOWN, default=0)
+    publication_bias_reason = models.CharField(max_length=300, blank=True)
+    upgrade = models.PositiveSmallIntegerField(
+        "rated up", choices=UP, default=0, help_text="Observational evidence only: a large effect, a dose–response."
+    )
+    upgrade_reason = models.CharField(max_length=300, blank=True)
+    effect = models.CharField(
+        "what naltrexone does to the outcome",
+        max_length=20,
+        choices=Effect.choices,
+        help_text="Judged against the smallest difference that matters to patients; with the certainty it makes "
+        "the plain-language statement (“Naltrexone may reduce pain slightly”).",
+    )
+    comment = models.CharField(max_length=300, blank=True, help_text="Anything else readers should know, in one line.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["condition", "outcome"]
+        verbose_name = "certainty of evidence"
+        verbose_name_plural = "certainty of evidence"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["condition", "outcome"],
+                name="certainty_one_per_condition_outcome",
+                violation_error_message="This outcome in this condition is already rated: change that rating.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.outcome} in {self.condition}: {self.get_level_display().lower()}"
+
+    @property
+    def level(self):
+        start = 4 if self.evidence == self.Evidence.RANDOMISED else 2
+        down = sum(getattr(self, name) for name, _ in self.CONCERNS)
+        return min(4, max(1, start - down + self.upgrade))
+
+    def get_level_display(self):
+        return self.Level(self.level).label
+
+    @property
+    def reasons(self):
+        """[(concern, what was done, reason)] for each concern rated down, and any rating up:
+        ("imprecision", "rated down two levels", "One trial of 31 women")."""
+        levels = {1: "one level", 2: "two levels"}
+        found = [
+            (label, f"rated down {levels[getattr(self, name)]}", getattr(self, f"{name}_reason").rstrip(". "))
+            for name, label in self.CONCERNS
+            if getattr(self, name)
+        ]
+        if self.upgrade:
+            found.append(("", f"rated up {levels[self.upgrade]}", self.upgrade_reason.rstrip(". ")))
+        return found
+
+    @property
+    def statement(self):
+        """GRADE's standard wording for the finding at this certainty (Santesso et al., J Clin Epidemiol 2020)."""
+        outcome = self.outcome.name.lower()
+        if self.level == self.Level.VERY_LOW:
+            return f"The evidence is very uncertain about the effect of naltrexone on {outcome}."
+        hedge = {self.Level.HIGH: "", self.Level.MODERATE: "probably ", self.Level.LOW: "may "}[self.level]
+        modal = self.level == self.Level.LOW  # "may" takes the plain verb; "probably" does not
+        verbs = {
+            self.Effect.REDUCES: ("reduces", "reduce", ""),
+            self.Effect.REDUCES_SLIGHTLY: ("reduces", "reduce", " slightly"),
+            self.Effect.INCREASES: ("increases", "increase", ""),
+            self.Effect.INCREASES_SLIGHTLY: ("increases", "increase", " slightly"),
+        }
+        if self.effect == self.Effect.NO_DIFFERENCE:
+            verb = "result" if modal else "results"
+            return f"Naltrexone {hedge}{verb} in little to no difference in {outcome}."
+        third, plain, slightly = verbs[self.effect]
+        return f"Naltrexone {hedge}{plain if modal else third} {outcome}{slightly}."
+
+    def clean(self):
+        errors = {}
+        for name, label in self.CONCERNS:
+            if getattr(self, name) and not getattr(self, f"{name}_reason").strip():
+                errors[f"{name}_reason"] = f"Say in one line why the evidence is rated down for {label}."
+        if self.upgrade and self.evidence == self.Evidence.RANDOMISED:
+            errors["upgrade"] = "Only observational evidence is rated up; randomised evidence starts high."
+        elif self.upgrade and not self.upgrade_reason.strip():
+            errors["upgrade_reason"] = "Say in one line why the evidence is rated up."
+        if errors:
+            raise ValidationError(errors)

@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..models import Study
-from .models import Outcome, OutcomeResult
+from .models import Certainty, Outcome, OutcomeResult
 
 Z = 1.959963984540054  # the normal distribution's 97.5th centile
 CONTINUITY = 0.5  # added to every cell of a study with a zero cell, as RevMan does
@@ -159,6 +159,32 @@ class Synthesis:
         return Measure(self.measure).label
 
     @property
+    def absolute(self):
+        """For counts: the anticipated absolute effect per 1,000, as GRADE's summary of findings gives it:
+        (risk with the comparator, difference with naltrexone, its 95% CI), with the comparator's risk the
+        pooled risk in the studies' control arms; None for other data or without a pooled estimate."""
+        counts = [
+            e.result for e in self.included if e.result is not None and e.result.kind == OutcomeResult.Kind.COUNTS
+        ]
+        if self.measure not in OutcomeResult.FOR_COUNTS or not counts or not self.reml:
+            return None
+        control = sum(r.events_ctl for r in counts) / sum(r.total_ctl for r in counts)
+
+        def difference(value):
+            if self.measure == Measure.RD:
+                return value * 1000
+            if self.measure == Measure.RR:
+                return (control * value - control) * 1000
+            return (control * value / (1 - control + control * value) - control) * 1000
+
+        return (
+            round(control * 1000),
+            round(difference(self.reml.estimate)),
+            round(difference(self.reml.ci_low)),
+            round(difference(self.reml.ci_high)),
+        )
+
+    @property
     def risk_assessed(self):
         """Whether any study's risk of bias has been judged (the page then shows the table)."""
         return any(effect.risk_of_bias for effect in self.effects)
@@ -179,11 +205,29 @@ class Synthesis:
 
 @dataclass
 class OutcomeSummary:
-    """A condition's evidence on one outcome: a synthesis per measure, and the results given only in words."""
+    """A condition's evidence on one outcome: a synthesis per measure, the results given only in words,
+    and the editors' rating of its certainty (a Certainty, or None)."""
 
     outcome: Outcome
     syntheses: list
     in_words: list  # StudyEffect without figures
+    certainty: object = None
+
+    @property
+    def participants_in_words(self):
+        """The participants of the reports that give this outcome in words only, as the reports count them."""
+        return sum(effect.participants or 0 for effect in self.in_words)
+
+    @property
+    def lead(self):
+        """The synthesis a summary of findings reports: the one with the most studies."""
+        return self.syntheses[0] if self.syntheses else None
+
+    @property
+    def suggestions(self):
+        from .grading import suggest
+
+        return suggest(self.lead) if self.lead else []
 
     @property
     def studies(self):
@@ -361,4 +405,11 @@ def summarise(results):
 
 
 def for_condition(condition):
-    return summarise(chosen_results(condition))
+    """The condition's OutcomeSummary list, each with its certainty rating. Two queries."""
+    summaries = summarise(chosen_results(condition))
+    ratings = {rating.outcome_id: rating for rating in Certainty.objects.filter(condition=condition)}
+    for summary in summaries:
+        summary.certainty = ratings.get(summary.outcome.pk)
+        if summary.certainty is not None:
+            summary.certainty.outcome = summary.outcome
+    return summaries

@@ -42,6 +42,14 @@ def effect(row):
 
 
 @register.filter
+def more_or_fewer(value):
+    """An absolute difference per 1,000 in words: “86 more”, “12 fewer”, “0 more”."""
+    if value is None or value == "":
+        return ""
+    return f"{abs(value)} fewer" if value < 0 else f"{value} more"
+
+
+@register.filter
 def p_text(value):
     """A computed p-value as papers print it: “p = 0.03”, “p = 0.004”, “p < 0.001”."""
     if value is None or value == "":

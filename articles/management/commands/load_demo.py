@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from articles.models import Article, Author, Byline, Series
 from articles.newsletter.models import MailingList
-from references.models import Condition, Outcome, OutcomeResult, Reference, Study, StudyReport
+from references.models import Certainty, Condition, Outcome, OutcomeResult, Reference, Study, StudyReport
 
 # The article bodies are Markdown files, one line a paragraph, as an editor would type them.
 BODIES = Path(__file__).resolve().parents[2] / "demo"
@@ -87,6 +87,10 @@ CONDITIONS = [
         "name": "Fibromyalgia",
         "description": "Long-lasting pain across the body, with tiredness and poor sleep, "
         "and no damage to joints or muscles to account for it.",
+        "key_messages": "Low-dose naltrexone may reduce fibromyalgia pain slightly: one small placebo-controlled "
+        "trial of 31 women found less pain on it, but the certainty of this evidence is low.\n"
+        "The same trial found no benefit for fatigue or sleep.\n"
+        "Side effects were few and mild in both Stanford studies.",
     },
     {
         "slug": "chronic-fatigue-syndrome",
@@ -134,6 +138,19 @@ OUTCOMES = [
         "description": "How satisfied people say they are with their life.",
     },
     {"slug": "adverse-events", "name": "Side effects", "position": 80, "description": "Unwanted effects."},
+]
+
+# The editors' GRADE rating of the demo's evidence on pain: one small trial, without figures to pool.
+CERTAINTIES = [
+    {
+        "condition": "fibromyalgia",
+        "outcome": "pain",
+        "evidence": Certainty.Evidence.RANDOMISED,
+        "imprecision": 2,
+        "imprecision_reason": "One crossover trial of 31 women, whose report gives no measure of spread.",
+        "effect": Certainty.Effect.REDUCES_SLIGHTLY,
+        "comment": "The 2012 abstract of the same trial reported a larger effect in 27 women.",
+    },
 ]
 
 # The two studies behind the demo pieces. The 2012 abstract and the 2013 paper report one trial
@@ -313,6 +330,8 @@ class Command(BaseCommand):
         for spec in STUDIES:
             self._study(spec, conditions, references, created)
             self._outcome_results(spec, references, outcomes, created)
+        for spec in CERTAINTIES:
+            self._certainty(spec, conditions, outcomes, created)
         MailingList.main()
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created {len(created)}: " + "; ".join(created)))
@@ -344,6 +363,13 @@ class Command(BaseCommand):
     def _outcome(self, spec, created):
         outcome = Outcome.objects.filter(Q(slug=spec["slug"]) | Q(name__iexact=spec["name"])).first()
         return outcome or self._create(Outcome(**spec), f"outcome {spec['name']}", created)
+
+    def _certainty(self, spec, conditions, outcomes, created):
+        condition, outcome = conditions[spec["condition"]], outcomes[spec["outcome"]]
+        if not Certainty.objects.filter(condition=condition, outcome=outcome).exists():
+            fields = {k: v for k, v in spec.items() if k not in {"condition", "outcome"}}
+            rating = Certainty(condition=condition, outcome=outcome, **fields)
+            self._create(rating, f"certainty of {outcome.name.lower()} in {condition.name}", created)
 
     def _outcome_results(self, spec, references, outcomes, created):
         """What each report says on each outcome, for the reports whose data on it are missing."""
