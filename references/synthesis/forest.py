@@ -25,10 +25,26 @@ RATIO_BOUNDS = (0.01, 100)  # a ratio's axis never runs wider; longer CIs end in
 
 
 @dataclass
-class Row:
+class _Line:
+    """A row of the plot: its label and figures on one line, its mark on the line below."""
+
     y: float  # the top of the row
     label: str
     figures: str  # "0.49 (0.34 to 0.70) · 12%"
+
+    @property
+    def text_y(self):
+        return self.y + 13
+
+    @property
+    def line_y(self):
+        return self.y + 28
+
+
+@dataclass
+class Row(_Line):
+    """A study: its CI as a line (ending in an arrow where it runs past the axis) and a square sized by weight."""
+
     x_low: float | None = None
     x_high: float | None = None
     x: float | None = None
@@ -36,14 +52,6 @@ class Row:
     arrow_low: bool = False
     arrow_high: bool = False
     note: str = ""
-
-    @property
-    def line_y(self):
-        return self.y + 28
-
-    @property
-    def text_y(self):
-        return self.y + 13
 
     @property
     def square_x(self):
@@ -55,13 +63,12 @@ class Row:
 
 
 @dataclass
-class Diamond:
-    y: float
-    label: str
-    figures: str
-    x_low: float
-    x: float
-    x_high: float
+class Diamond(_Line):
+    """A pooled estimate: a diamond across its CI, with the prediction interval as a line through it."""
+
+    x_low: float = 0
+    x: float = 0
+    x_high: float = 0
     pi_low: float | None = None
     pi_high: float | None = None
     pi_arrow_low: bool = False
@@ -69,17 +76,9 @@ class Diamond:
 
     @property
     def points(self):
-        middle = self.y + 28
+        middle = self.line_y
         corners = [(self.x_low, middle), (self.x, middle - 7), (self.x_high, middle), (self.x, middle + 7)]
         return " ".join(f"{x:.1f},{y}" for x, y in corners)
-
-    @property
-    def line_y(self):
-        return self.y + 28
-
-    @property
-    def text_y(self):
-        return self.y + 13
 
 
 @dataclass
