@@ -305,18 +305,20 @@ class RiskOfBias(models.Model):
         ("selection", "Selection of the reported result"),
     ]
 
+    _JUDGED = {"max_length": 4, "choices": Judgement.choices, "blank": True}
+
     report = models.OneToOneField("references.StudyReport", on_delete=models.CASCADE, related_name="risk_of_bias")
     tool = models.CharField(max_length=8, choices=Tool.choices, default=Tool.ROB2)
-    randomisation = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
-    randomisation_support = models.CharField(max_length=300, blank=True)
-    deviations = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
-    deviations_support = models.CharField(max_length=300, blank=True)
-    missing = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
-    missing_support = models.CharField(max_length=300, blank=True)
-    measurement = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
-    measurement_support = models.CharField(max_length=300, blank=True)
-    selection = models.CharField(max_length=4, choices=Judgement.choices, blank=True)
-    selection_support = models.CharField(max_length=300, blank=True)
+    randomisation = models.CharField("D1: randomisation process", **_JUDGED)
+    randomisation_support = models.CharField("why", max_length=300, blank=True)
+    deviations = models.CharField("D2: deviations from intended interventions", **_JUDGED)
+    deviations_support = models.CharField("why", max_length=300, blank=True)
+    missing = models.CharField("D3: missing outcome data", **_JUDGED)
+    missing_support = models.CharField("why", max_length=300, blank=True)
+    measurement = models.CharField("D4: measurement of the outcome", **_JUDGED)
+    measurement_support = models.CharField("why", max_length=300, blank=True)
+    selection = models.CharField("D5: selection of the reported result", **_JUDGED)
+    selection_support = models.CharField("why", max_length=300, blank=True)
     overall = models.CharField(
         max_length=8,
         choices=Judgement.choices + [c for c in RobinsJudgement.choices if c[0] != "low"],
@@ -331,7 +333,7 @@ class RiskOfBias(models.Model):
         verbose_name_plural = "risk of bias"
 
     def __str__(self):
-        return f"Risk of bias: {self.report}"
+        return str(self.report)
 
     @property
     def domains(self):

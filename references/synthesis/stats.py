@@ -142,11 +142,6 @@ class Synthesis:
         return 1.0 if self.ratio else 0.0
 
     @property
-    def pooled(self):
-        """The estimate the page leads with: random effects, τ² by REML."""
-        return self.reml
-
-    @property
     def included(self):
         return [effect for effect in self.effects if effect.y is not None and not effect.left_out]
 
