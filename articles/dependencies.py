@@ -83,7 +83,7 @@ PAGES = {
     "references:detail": (_subject(Reference, "key", "key"), ()),
     "references:studies": (
         lambda: {"studies", "conditions"},
-        ("page", "condition", "design", "dose", "year", "grade", "sort"),
+        ("page", "condition", "design", "dose", "year", "risk", "sort"),
     ),
     "references:study": (_subject(Study, "slug"), ()),
     "references:conditions": (lambda **url: {"conditions", "studies"}, ()),
@@ -251,11 +251,15 @@ def _condition(condition):
     return {key(Condition, condition.pk), "conditions", "studies"} | keys(Study, studies) | _glances_showing(studies)
 
 
+def _reported_studies(row):
+    """The studies of the report a row (outcome data, a risk-of-bias judgement) belongs to, and belonged to."""
+    reports = {row.report_id, _before(row, "report_id")}
+    return set(StudyReport.objects.filter(pk__in=reports).values_list("study_id", flat=True))
+
+
 def _outcome_result(result):
-    """A study's data on an outcome, or its risk of bias: its study's page, and the pages of the study's
-    conditions."""
-    reports = {result.report_id, _before(result, "report_id")}
-    studies = set(StudyReport.objects.filter(pk__in=reports).values_list("study_id", flat=True))
+    """A study's data on an outcome: its study's page, and the pages of the study's conditions."""
+    studies = _reported_studies(result)
     return keys(Study, studies) | _conditions_of(studies)
 
 
@@ -263,6 +267,13 @@ def _outcome(outcome):
     """An outcome's name, order and direction head its section on every page with data on it."""
     studies = set(StudyReport.objects.filter(outcome_results__outcome=outcome).values_list("study_id", flat=True))
     return keys(Study, studies) | _conditions_of(studies)
+
+
+def _risk_of_bias(judgement):
+    """A report's risk of bias: its study's page and its conditions' pages, and (for a main report) its
+    study's row in the evidence table and in the glances of the pieces citing it."""
+    studies = _reported_studies(judgement)
+    return {"studies"} | keys(Study, studies) | _conditions_of(studies) | _glances_showing(studies)
 
 
 def _certainty(certainty):
@@ -306,7 +317,7 @@ CHANGES = {
     Condition: Depends(_condition),
     Outcome: Depends(_outcome),
     OutcomeResult: Depends(_outcome_result, moves=("report_id",)),
-    RiskOfBias: Depends(_outcome_result, moves=("report_id",)),
+    RiskOfBias: Depends(_risk_of_bias, moves=("report_id",)),
     Certainty: Depends(_certainty, moves=("condition_id",)),
 }
 

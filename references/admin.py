@@ -277,8 +277,8 @@ class StudyReportInline(NamedAutocompleteMixin, admin.StackedInline):
 class StudyAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
     """The studies of the evidence table; each is public from the start, so only editors change one."""
 
-    list_display = ["title", "design", "dose_mg", "duration_weeks", "grade", "registry_id"]
-    list_filter = ["conditions", "design", "grade"]
+    list_display = ["title", "design", "dose_mg", "duration_weeks", "registry_id"]
+    list_filter = ["conditions", "design"]
     search_fields = ["title", "registry_id", "reports__reference__key", "reports__reference__title"]
     prepopulated_fields = {"slug": ["title"]}
     # A short list editors keep: checkboxes show it whole, and screen readers name each one
@@ -290,7 +290,7 @@ class StudyAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "conditions"]}),
         ("Design", {"fields": ["design", "blinding", "population", "primary_outcome", "registry_id"]}),
         ("Treatment", {"fields": ["intervention", ("dose_mg", "frequency"), "duration_weeks", "comparator"]}),
-        ("Safety and grade", {"fields": ["adverse_effects", "grade", "grade_reason"]}),
+        ("Safety", {"fields": ["adverse_effects"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -418,7 +418,7 @@ class CertaintyAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
     list_display = ["outcome", "condition", "level", "effect", "updated_at"]
     list_filter = ["condition", "outcome"]
     list_select_related = ["outcome", "condition"]
-    readonly_fields = ["suggested", "statement", "updated_at"]
+    readonly_fields = ["suggested", "statement", "carried_over", "updated_at"]
     fieldsets = [
         (None, {"fields": [("condition", "outcome"), "evidence"]}),
         ("What the data suggest", {"fields": ["suggested"]}),
@@ -427,12 +427,12 @@ class CertaintyAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
             {"fields": [(name, f"{name}_reason") for name, _ in Certainty.CONCERNS]},
         ),
         ("Rated up", {"fields": [("upgrade", "upgrade_reason")]}),
-        ("The finding", {"fields": ["effect", "comment", "statement", "updated_at"]}),
+        ("The finding", {"fields": ["effect", "comment", "statement", "carried_over", "updated_at"]}),
     ]
 
     @admin.display(description="certainty")
     def level(self, obj):
-        return obj.get_level_display()
+        return obj.get_level_display() if obj.rated else "To rate (carried over from study grades)"
 
     @admin.display(description="plain-language statement")
     def statement(self, obj):

@@ -42,7 +42,7 @@ STUDY_SORTS = {
     "dose": "dose_mg",
     "duration": "duration_weeks",
     "effect": "effect_pct",
-    "grade": "grade_rank",
+    "risk": "risk_rank",
     "title": "title",
 }
 
@@ -52,10 +52,19 @@ SORT_MENU = {
     "year": "Oldest first",
     "-participants": "Most participants",
     "-effect": "Largest effect",
-    "-grade": "Highest grade",
+    "risk": "Lowest risk of bias",
     "-dose": "Highest dose",
     "-duration": "Longest",
     "title": "Title, A to Z",
+}
+
+
+# The risk-of-bias filter's bands: RoB 2's and ROBINS-I's judgements of a study's main report, together.
+RISK_FILTERS = {
+    "low": {"risk_of_bias": "low"},
+    "some": {"risk_of_bias__in": ["some", "moderate"]},
+    "high": {"risk_of_bias__in": ["high", "serious", "critical"]},
+    "unassessed": {"risk_of_bias__isnull": True},
 }
 
 
@@ -68,8 +77,15 @@ class EvidenceFilterForm(forms.Form):
         required=False, choices=[("", "Any dose"), *((slug, band[0]) for slug, band in DOSE_BANDS.items())]
     )
     year = forms.IntegerField(required=False, min_value=1800, max_value=2100)
-    grade = forms.ChoiceField(
-        required=False, choices=[("", "Any grade"), *((value, label) for value, label in Study.Grade.choices if value)]
+    risk = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any risk of bias"),
+            ("low", "Low"),
+            ("some", "Some concerns or moderate"),
+            ("high", "High, serious or critical"),
+            ("unassessed", "Not assessed"),
+        ],
     )
     sort = forms.ChoiceField(
         required=False,
@@ -94,8 +110,8 @@ class EvidenceFilterForm(forms.Form):
             studies = studies.filter(**DOSE_BANDS[data["dose"]][1])
         if data["year"]:
             studies = studies.filter(year=data["year"])
-        if data["grade"]:
-            studies = studies.filter(grade=data["grade"])
+        if data["risk"]:
+            studies = studies.filter(**RISK_FILTERS[data["risk"]])
         return studies.order_by(*self.ordering())
 
     def ordering(self):

@@ -1,9 +1,9 @@
 """The works the site's evidence pieces cite, and the studies those works report.
 
 A ``Reference`` is one publication (paper, abstract, news piece, website, book).
-A ``Study`` is one trial or study, described once with its design and the
-editors' grade; each ``StudyReport`` links it to a reference that reports it,
-with the figures that report gives.
+A ``Study`` is one trial or study, described once with its design; each
+``StudyReport`` links it to a reference that reports it, with the figures that
+report gives, its outcome data and its risk of bias (``synthesis``).
 """
 
 import re
@@ -271,6 +271,10 @@ _percentage = [
 ]
 
 
+# How the evidence table orders risk of bias: RoB 2's judgements and ROBINS-I's, lowest first.
+RISK_RANKS = {"low": 1, "some": 2, "moderate": 2, "high": 3, "serious": 3, "critical": 4}
+
+
 class StudyQuerySet(models.QuerySet):
     def with_figures(self):
         """Each study with its main report's figures as columns, in one join, for tables, charts and glances.
@@ -290,13 +294,14 @@ class StudyQuerySet(models.QuerySet):
             p_value=F("main_report__p_value"),
             p_relation=F("main_report__p_relation"),
             year=F("main_report__reference__year"),
+            risk_of_bias=F("main_report__risk_of_bias__overall"),
         )
 
     def for_table(self):
         """What a row of the evidence table prints and sorts by: the figures, the conditions (one more
-        query), and ``grade_rank`` (4 for high … 1 for very low, 0 ungraded)."""
-        ranks = [When(grade=grade, then=Value(rank)) for grade, rank in Study.GRADE_RANKS.items()]
-        return self.with_figures().annotate(grade_rank=Case(*ranks, default=Value(0))).prefetch_related("conditions")
+        query), and ``risk_rank`` (1 for a low risk of bias … 4 for critical; none when not assessed)."""
+        ranks = [When(risk_of_bias=judgement, then=Value(rank)) for judgement, rank in RISK_RANKS.items()]
+        return self.with_figures().annotate(risk_rank=Case(*ranks, default=Value(None))).prefetch_related("conditions")
 
     def at_a_glance(self, article):
         """The article's "evidence at a glance": the studies its references report, oldest first.
@@ -350,15 +355,6 @@ class Study(models.Model):
         TWICE_DAILY = "twice-daily", "twice a day"
         WEEKLY = "weekly", "once a week"
         OTHER = "other", "other schedule"
-
-    class Grade(models.TextChoices):
-        NOT_GRADED = "", "Not graded"
-        HIGH = "high", "High"
-        MODERATE = "moderate", "Moderate"
-        LOW = "low", "Low"
-        VERY_LOW = "very-low", "Very low"
-
-    GRADE_RANKS = {Grade.HIGH: 4, Grade.MODERATE: 3, Grade.LOW: 2, Grade.VERY_LOW: 1}
 
     title = models.CharField(
         max_length=200,
@@ -417,19 +413,6 @@ class Study(models.Model):
             "unique": "Another study already has this registry ID. It is the same trial: add this report to it."
         },
     )
-    grade = models.CharField(
-        "evidence grade",
-        max_length=8,
-        choices=Grade.choices,
-        blank=True,
-        help_text="How far readers can trust the result, GRADE-style.",
-    )
-    grade_reason = models.CharField(
-        "reason for the grade",
-        max_length=200,
-        blank=True,
-        help_text="One line, e.g. “Randomised and double-blind, but only 31 participants”.",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -438,19 +421,13 @@ class Study(models.Model):
     class Meta:
         ordering = ["title", "id"]
         verbose_name_plural = "studies"
-        indexes = [models.Index(fields=["design", "grade"], name="study_design_grade")]
+        indexes = [models.Index(fields=["design"], name="study_design")]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
         return reverse("references:study", kwargs={"slug": self.slug})
-
-    def clean(self):
-        if self.grade and not self.grade_reason.strip():
-            raise ValidationError({"grade_reason": "Say in one line why the study gets this grade."})
-        if self.grade_reason.strip() and not self.grade:
-            raise ValidationError({"grade": "Choose the grade this reason explains, or clear the reason."})
 
     @property
     def registry_name(self):

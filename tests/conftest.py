@@ -104,7 +104,7 @@ def make_condition(db):
 
 @pytest.fixture
 def make_study(db, make_condition, make_reference):
-    """A graded crossover study of 4.5 mg a day with one main report; ``report`` sets that report's fields,
+    """A crossover study of 4.5 mg a day with one main report; ``report`` sets that report's fields,
     ``reports`` adds more (each a dict of fields, with its own ``reference`` or a new one)."""
 
     def make(conditions=None, report=None, reports=(), **fields):
@@ -118,8 +118,6 @@ def make_study(db, make_condition, make_reference):
             "frequency": Study.Frequency.DAILY,
             "comparator": "Placebo",
             "duration_weeks": Decimal(12),
-            "grade": Study.Grade.LOW,
-            "grade_reason": "Small.",
         }
         values.update(fields)
         study = Study.objects.create(**values)

@@ -21,7 +21,7 @@ PUBLIC_PAGES = {
     "library": "/references/?kind=journal",
     "reference": "/references/younger2013/",
     "studies": "/studies/?sort=-effect",
-    "studies-unknown-filter": "/studies/?grade=excellent",
+    "studies-unknown-filter": "/studies/?risk=excellent",
     "study": "/studies/stanford-ldn-fibromyalgia-crossover-trial/",
     "conditions": "/conditions/",
     "condition": "/conditions/fibromyalgia/",

@@ -122,7 +122,7 @@ def test_reader_filters_the_evidence_table_and_follows_a_study_to_its_condition(
     expect(chart.locator("circle")).to_have_count(2)
     shoot(page, viewport, "condition")
 
-    page.goto(site + "/studies/?grade=excellent")
+    page.goto(site + "/studies/?risk=excellent")
     expect(page.locator(".notice")).to_contain_text("is not one this table offers")
     assert page.problems == []
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from articles.models import Article, Author, Byline, Citation
 from articles.rendering import render_article_body, render_markdown
-from references.models import Condition, Reference, Study, StudyReport
+from references.models import Condition, Outcome, OutcomeResult, Reference, RiskOfBias, Study, StudyReport
 from references.styles import format_reference
 
 from .browsing import open_page
@@ -137,7 +137,10 @@ def hostile_site(site):
             key=f"xss{n}", title=vector, authors=vector, container=vector[:300], note=vector, year=2000 + n % 20
         )
         author = Author.objects.create(name=vector[:200], slug=f"xss-{n}", affiliation=vector[:300], bio=vector)
-        condition = Condition.objects.create(name=f"{vector[:80]} {n}", slug=f"xss-{n}", description=vector)
+        condition = Condition.objects.create(
+            name=f"{vector[:80]} {n}", slug=f"xss-{n}", description=vector, key_messages=vector
+        )
+        outcome = Outcome.objects.create(name=f"{vector[:80]} {n}", slug=f"xss-outcome-{n}", description=vector[:300])
         article = Article.objects.create(
             title=vector[:200],
             slug=f"xss-{n}",
@@ -155,13 +158,13 @@ def hostile_site(site):
             population=vector[:300],
             comparator=vector[:200],
             adverse_effects=vector,
-            grade=Study.Grade.LOW,
-            grade_reason=vector[:200],
         )
         study.conditions.add(condition)
-        StudyReport.objects.create(
+        report = StudyReport.objects.create(
             study=study, reference=reference, is_main=True, participants=10 + n, effect_pct=Decimal(n), result=vector
         )
+        RiskOfBias.objects.create(report=report, tool="robins-i", overall="serious", overall_support=vector[:300])
+        OutcomeResult.objects.create(report=report, outcome=outcome, reported=vector)
     return site
 
 
@@ -210,7 +213,7 @@ NASTY = st.one_of(
 PUBLIC_PREFIXES = ["/articles/", "/tags/", "/authors/", "/references/", "/studies/", "/conditions/", "/api/"]
 PUBLIC_PREFIXES += ["/api/articles/", "/api/references/", "/sitemap-", "/feeds/", "/series/", "/newsletter/"]
 PUBLIC_PREFIXES += ["/newsletter/confirm/", "/newsletter/preferences/", "/newsletter/unsubscribe/"]
-FILTERS = ["tag", "kind", "year", "condition", "design", "dose", "grade", "sort", "page", "q", "format"]
+FILTERS = ["tag", "kind", "year", "condition", "design", "dose", "risk", "sort", "page", "q", "format"]
 LISTS = ["/", "/articles/", "/tags/fibromyalgia/", "/authors/jacob-teitelbaum/", "/references/", "/studies/"]
 LISTS += ["/conditions/fibromyalgia/", "/references/export.bib", "/studies/studies.csv", "/references/export.json"]
 LISTS += ["/search/", "/api/articles/", "/api/references/", "/api/tags/", "/api/authors/", "/feeds/articles.rss"]
@@ -257,7 +260,7 @@ ADMIN_FORMS = {
         "fields": ["key", "kind", "title", "authors", "container", "year", "date", "volume", "pages", "doi", "url"],
     },
     "/admin/references/study/add/": {
-        "fields": ["title", "slug", "design", "blinding", "dose_mg", "duration_weeks", "registry_id", "grade"],
+        "fields": ["title", "slug", "design", "blinding", "dose_mg", "duration_weeks", "registry_id"],
         "inlines": ["reports"],
     },
     "/admin/references/condition/add/": {"fields": ["name", "slug", "description"]},

@@ -67,3 +67,68 @@ def test_pieces_saved_before_sections_were_kept_get_them_and_their_heading_ids()
         assert '<h2 id="section-sleep">Sleep</h2>' in piece.body_html
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_studys_grade_is_kept_on_the_certainty_of_its_outcome_and_comes_back_if_reversed():
+    """What editors wrote as a study's own grade reaches the certainty of its primary outcome in each of its
+    conditions, unrated, and nothing of it is lost either way."""
+    before = [("references", "0010_outcomes"), ("articles", "0017_series_for_editors"), VERSIONS]
+    apps = migrate(before)
+    Study, Condition, Outcome = (apps.get_model("references", name) for name in ("Study", "Condition", "Outcome"))
+    fibromyalgia = Condition.objects.create(name="Fibromyalgia", slug="fibromyalgia")
+    gulf_war = Condition.objects.create(name="Gulf War illness", slug="gulf-war-illness")
+    Outcome.objects.create(name="Daily pain", slug="pain")
+    trial = Study.objects.create(
+        title="Crossover trial",
+        slug="crossover",
+        design="crossover",
+        primary_outcome="daily pain",
+        grade="low",
+        grade_reason="Randomised, but one small trial of 31 women.",
+    )
+    trial.conditions.set([fibromyalgia, gulf_war])
+    pilot = Study.objects.create(
+        title="Pilot",
+        slug="pilot",
+        design="pilot",
+        primary_outcome="Fibromyalgia symptoms",
+        grade="very-low",
+        grade_reason="Ten women; placebo always first.",
+    )
+    pilot.conditions.set([fibromyalgia])
+    Study.objects.create(title="Ungraded", slug="ungraded", design="rct", primary_outcome="Sleep")
+    try:
+        apps = migrate([("references", "0011_study_grades_to_certainty"), VERSIONS])
+        Certainty = apps.get_model("references", "Certainty")
+        rows = {
+            (c.condition.slug, c.outcome.name): (c.evidence, c.effect, c.carried_over)
+            for c in Certainty.objects.select_related("condition", "outcome")
+        }
+        assert rows == {
+            ("fibromyalgia", "Daily pain"): (
+                "randomised",
+                "",
+                "[crossover] Low: Randomised, but one small trial of 31 women.",
+            ),
+            ("gulf-war-illness", "Daily pain"): (
+                "randomised",
+                "",
+                "[crossover] Low: Randomised, but one small trial of 31 women.",
+            ),
+            ("fibromyalgia", "Fibromyalgia symptoms"): (
+                "observational",
+                "",
+                "[pilot] Very low: Ten women; placebo always first.",
+            ),
+        }
+        assert not apps.get_model("references", "Outcome").objects.filter(name="Sleep").exists()
+        apps = migrate(before)
+        studies = apps.get_model("references", "Study").objects
+        assert {s.slug: (s.grade, s.grade_reason) for s in studies.all()} == {
+            "crossover": ("low", "Randomised, but one small trial of 31 women."),
+            "pilot": ("very-low", "Ten women; placebo always first."),
+            "ungraded": ("", ""),
+        }
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from references.charts import effect_chart
 from references.identifiers import normalise_registry_id, registry_url, validate_registry_id
-from references.models import Study, StudyReport
+from references.models import RiskOfBias, Study, StudyReport
 
 # Registry IDs
 
@@ -64,8 +64,6 @@ def study(**fields):
         ({"dose_mg": Decimal("-4.5")}, "dose_mg", "positive number of milligrams"),
         ({"duration_weeks": Decimal(0)}, "duration_weeks", "positive number of weeks"),
         ({"registry_id": "NCT123"}, "registry_id", "not a trial registry ID"),
-        ({"grade": Study.Grade.HIGH}, "grade_reason", "why the study gets this grade"),
-        ({"grade_reason": "Big and blinded."}, "grade", "Choose the grade"),
         ({"design": "guesswork"}, "design", "is not a valid choice"),
     ],
 )
@@ -141,7 +139,7 @@ def test_the_study_page_shows_every_report_and_says_they_differ(client, demo):
     assert "31 (women)" in html and "+10.8 percentage points (P = 0.016)" in html
     assert "reports of this study give different figures" in html
     assert 'href="https://clinicaltrials.gov/study/NCT00568555"' in html
-    assert "Evidence grade: low." in html
+    assert "Our editors have not yet assessed this study's risk of bias." in html
 
 
 def test_a_study_with_one_report_does_not_claim_a_difference(client, demo):
@@ -174,14 +172,13 @@ def test_table_shows_each_study_once_with_its_main_report_figures(client, demo):
 def spread(make_study, make_condition, make_reference):
     """Studies that differ in every filtered and sorted column."""
     fibro, ms = make_condition(name="Fibromyalgia", slug="fibromyalgia"), make_condition(name="MS", slug="ms")
-    return {
+    studies = {
         "tiny": make_study(
             slug="tiny",
             title="B tiny",
             conditions=[ms],
             dose_mg=Decimal("0.5"),
             design=Study.Design.OPEN_LABEL,
-            grade=Study.Grade.VERY_LOW,
             report={"participants": 12, "effect_pct": Decimal(-5), "reference": make_reference(year=2020)},
         ),
         "low": make_study(
@@ -189,7 +186,6 @@ def spread(make_study, make_condition, make_reference):
             title="A low",
             conditions=[fibro],
             dose_mg=Decimal("4.5"),
-            grade=Study.Grade.MODERATE,
             report={"participants": 80, "effect_pct": Decimal(25), "reference": make_reference(year=2015)},
         ),
         "high": make_study(
@@ -198,10 +194,14 @@ def spread(make_study, make_condition, make_reference):
             conditions=[fibro, ms],
             dose_mg=Decimal(50),
             design=Study.Design.RANDOMISED,
-            grade=Study.Grade.HIGH,
             report={"participants": 400, "effect_pct": None, "reference": make_reference(year=2018)},
         ),
     }
+    for slug, judgement in (("tiny", "serious"), ("low", "moderate"), ("high", "low")):
+        RiskOfBias.objects.create(
+            report=studies[slug].reports.get(), tool="robins-i", overall=judgement, overall_support="For the test."
+        )
+    return studies
 
 
 @pytest.mark.parametrize(
@@ -216,13 +216,16 @@ def spread(make_study, make_condition, make_reference):
         ("?dose=higher", ["high"]),
         ("?year=2015", ["low"]),
         ("?year=1999", []),
-        ("?grade=high", ["high"]),
-        ("?condition=fibromyalgia&grade=moderate", ["low"]),
+        ("?risk=low", ["high"]),
+        ("?condition=fibromyalgia&risk=some", ["low"]),
+        ("?risk=high", ["tiny"]),
+        ("?risk=unassessed", []),
         ("?sort=participants", ["tiny", "low", "high"]),
         ("?sort=-participants", ["high", "low", "tiny"]),
         ("?sort=-effect", ["low", "tiny", "high"]),
         ("?sort=effect", ["tiny", "low", "high"]),
-        ("?sort=-grade", ["high", "low", "tiny"]),
+        ("?sort=risk", ["high", "low", "tiny"]),
+        ("?sort=-risk", ["tiny", "low", "high"]),
         ("?sort=dose", ["tiny", "low", "high"]),
         ("?sort=title", ["low", "tiny", "high"]),
     ],
@@ -237,13 +240,13 @@ def test_table_filters_and_sorts(client, spread, query, expected):
         "?condition=lupus",
         "?design=anecdote",
         "?dose=9000",
-        "?grade=excellent",
+        "?risk=excellent",
         "?year=soon",
         "?year=99999",
         "?sort=price",
         "?sort=--year",
         "?condition=%00",
-        "?dose=low&grade=%3Cscript%3E",
+        "?dose=low&risk=%3Cscript%3E",
     ],
 )
 def test_nonsense_filters_show_no_studies_and_say_so(client, spread, query):
@@ -293,11 +296,12 @@ def test_csv_holds_what_the_table_shows_in_the_same_order(client, spread):
     assert high["Conditions"] == "Fibromyalgia; MS"
     assert high["Participants"] == "400"
     assert high["Dose (mg)"] == "50"
-    assert high["Effect against comparator (%)"] == ""
-    assert high["Grade"] == "High"
+    assert high["Effect against comparator"] == high["Effect in"] == ""
+    assert high["Risk of bias (main report)"] == "Low"
     assert high["Address"] == "http://testserver/studies/high/"
     tiny = dict(zip(header, body[1], strict=True))
-    assert tiny["Effect against comparator (%)"] == "-5"
+    assert (tiny["Effect against comparator"], tiny["Effect in"]) == ("-5", "%")
+    assert tiny["Risk of bias (main report)"] == "Serious"
 
 
 def test_csv_holds_every_row_not_just_the_first_page(client, make_study):
@@ -310,6 +314,9 @@ def test_csv_of_the_demo_shows_the_trial_as_published(client, demo):
     header, trial, pilot = csv_rows(client.get("/studies/studies.csv"))
     trial = dict(zip(header, trial, strict=True))
     assert (trial["Participants"], trial["Sex"], trial["P-value"]) == ("31", "Women", "0.016")
+    # 28.8% against 18.0%: a difference in percentage points, and said so.
+    assert (trial["Effect against comparator"], trial["Effect in"]) == ("10.8", "percentage points")
+    assert dict(zip(header, pilot, strict=True))["Risk of bias (main report)"] == "Serious"
     assert dict(zip(header, pilot, strict=True))["Year"] == "2009"
 
 
@@ -320,7 +327,7 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(client, make_study):
 
 
 def test_csv_with_nonsense_filters_is_a_400(client, spread):
-    assert client.get("/studies/studies.csv?grade=excellent").status_code == 400
+    assert client.get("/studies/studies.csv?risk=excellent").status_code == 400
 
 
 # Condition pages and their chart
@@ -404,7 +411,7 @@ def test_article_shows_the_studies_its_references_report_with_their_numbers(clie
     assert "Stanford crossover trial" in glance and "Stanford pilot study" in glance
     assert glance.index("pilot study of") < glance.index("crossover trial of")  # oldest first
     assert 'References <a href="#ref-1">1</a>, <a href="#ref-5">5</a>' in glance
-    assert "+10.8 percentage points" in glance and "Very low" in glance
+    assert "+10.8 percentage points" in glance and "Serious" in glance
 
 
 def test_article_citing_no_study_has_no_glance_box(client, make_article, make_reference):
@@ -429,7 +436,7 @@ def many_studies(make_study, make_condition, make_reference):
 
 @pytest.mark.parametrize(
     "url",
-    ["/studies/", "/studies/?sort=-effect&grade=low", "/studies/?page=2", "/conditions/", "/conditions/{slug}/"],
+    ["/studies/", "/studies/?sort=-effect&risk=low", "/studies/?page=2", "/conditions/", "/conditions/{slug}/"],
 )
 def test_study_pages_run_a_fixed_number_of_queries(client, many_studies, django_assert_max_num_queries, url):
     with django_assert_max_num_queries(6):
@@ -467,8 +474,6 @@ def study_form(conditions, reports, **overrides):
         "duration_weeks": "8",
         "comparator": "",
         "adverse_effects": "",
-        "grade": "very-low",
-        "grade_reason": "No control group.",
         "reports-TOTAL_FORMS": str(len(reports)),
         "reports-INITIAL_FORMS": str(sum(1 for report in reports if report.get("id"))),
         "reports-MIN_NUM_FORMS": "1",
@@ -488,7 +493,7 @@ def study_form(conditions, reports, **overrides):
     [
         "/admin/references/study/",
         "/admin/references/study/add/",
-        "/admin/references/study/?design__exact=crossover&grade__exact=low",
+        "/admin/references/study/?design__exact=crossover&conditions__id__exact=1",
         "/admin/references/study/?q=NCT00568555",
         "/admin/references/condition/",
         "/admin/references/condition/add/",
@@ -576,7 +581,7 @@ def thousand_studies(db):
     [
         ("/studies/", 6),
         ("/studies/?dose=low&sort=-participants&page=3", 6),
-        ("/studies/?condition=fibromyalgia&grade=moderate", 6),
+        ("/studies/?condition=fibromyalgia&risk=some", 6),
         ("/conditions/fibromyalgia/", 6),
         ("/conditions/fibromyalgia/outcomes.csv", 3),
         ("/api/conditions/fibromyalgia/outcomes/", 3),

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.utils.text import slugify
 
-from references.models import Condition, Outcome, OutcomeResult, Reference, Study, StudyReport
+from references.models import Condition, Outcome, OutcomeResult, Reference, RiskOfBias, Study, StudyReport
 
 CONDITIONS = [
     "Fibromyalgia",
@@ -246,7 +246,6 @@ def ensure_conditions():
 def _study(rng, number, conditions):
     """An unsaved study numbered ``number``, and the conditions it is about."""
     design = rng.choice(Study.Design.values)
-    grade = rng.choice([*Study.Grade.values[1:], ""])
     study = Study(
         title=f"{rng.choice(SURNAMES)} {design.replace('-', ' ')} of LDN, number {number}",
         slug=f"generated-study-{number}",
@@ -258,8 +257,6 @@ def _study(rng, number, conditions):
         comparator=rng.choice(["Placebo", "Placebo", "Usual care", ""]),
         duration_weeks=Decimal(rng.choice([4, 8, 10, 12, 16, 24])),
         primary_outcome="Pain",
-        grade=grade,
-        grade_reason="Generated for testing." if grade else "",
     )
     return study, rng.sample(conditions, rng.choice([1, 1, 2]))
 
@@ -356,3 +353,18 @@ def _write_studies(studies, reports, links):
         ],
         batch_size=500,
     )
+    RiskOfBias.objects.bulk_create(
+        [_risk_of_bias(rng, report) for _, _, report in reports if report.is_main and rng.random() < 0.6],
+        batch_size=500,
+    )
+
+
+def _risk_of_bias(rng, report):
+    """A main report's RoB 2 judgement: each domain drawn, the overall one following RoB 2's rule."""
+    judged = {name: rng.choice(["low", "low", "some", "high"]) for name, _ in RiskOfBias.DOMAINS}
+    values = set(judged.values())
+    overall = "high" if "high" in values else "some" if "some" in values else "low"
+    supports = {f"{name}_support": "Generated." for name in judged}
+    judgement = RiskOfBias(report=report, overall=overall, overall_support="Generated.", **judged, **supports)
+    judgement.clean()
+    return judgement

@@ -443,10 +443,17 @@ class Certainty(models.Model):
         "what naltrexone does to the outcome",
         max_length=20,
         choices=Effect.choices,
+        blank=True,  # only for ratings carried over from single studies' grades, until an editor rates them
         help_text="Judged against the smallest difference that matters to patients; with the certainty it makes "
         "the plain-language statement (“Naltrexone may reduce pain slightly”).",
     )
     comment = models.CharField(max_length=300, blank=True, help_text="Anything else readers should know, in one line.")
+    carried_over = models.TextField(
+        "grades of single studies",
+        blank=True,
+        help_text="What editors wrote when each study had its own grade, one line per study, kept for whoever "
+        "rates this outcome. Not shown to readers.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -491,6 +498,8 @@ class Certainty(models.Model):
     def statement(self):
         """GRADE's standard wording for the finding at this certainty (Santesso et al., J Clin Epidemiol 2020)."""
         outcome = self.outcome.name.lower()
+        if not self.rated:
+            return ""
         if self.level == self.Level.VERY_LOW:
             return f"The evidence is very uncertain about the effect of naltrexone on {outcome}."
         hedge = {self.Level.HIGH: "", self.Level.MODERATE: "probably ", self.Level.LOW: "may "}[self.level]
@@ -507,8 +516,15 @@ class Certainty(models.Model):
         third, plain, slightly = verbs[self.effect]
         return f"Naltrexone {hedge}{plain if modal else third} {outcome}{slightly}."
 
+    @property
+    def rated(self):
+        """Whether an editor has rated this outcome (a rating carried over from study grades is not, yet)."""
+        return bool(self.effect)
+
     def clean(self):
         errors = {}
+        if not self.effect:
+            errors["effect"] = "Say what naltrexone does to the outcome: with the certainty, it makes the statement."
         for name, label in self.CONCERNS:
             if getattr(self, name) and not getattr(self, f"{name}_reason").strip():
                 errors[f"{name}_reason"] = f"Say in one line why the evidence is rated down for {label}."

@@ -402,7 +402,7 @@ def summarise(results):
 def for_condition(condition):
     """The condition's OutcomeSummary list, each with its certainty rating. Two queries."""
     summaries = summarise(chosen_results(condition))
-    ratings = {rating.outcome_id: rating for rating in Certainty.objects.filter(condition=condition)}
+    ratings = {rating.outcome_id: rating for rating in Certainty.objects.filter(condition=condition).exclude(effect="")}
     for summary in summaries:
         summary.certainty = ratings.get(summary.outcome.pk)
         if summary.certainty is not None:

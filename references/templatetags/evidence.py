@@ -50,6 +50,15 @@ def more_or_fewer(value):
 
 
 @register.filter
+def risk_label(judgement):
+    """A risk-of-bias judgement in words: “Some concerns”, “Serious”…"""
+    from ..synthesis.models import RiskOfBias
+
+    labels = dict(RiskOfBias.Judgement.choices) | dict(RiskOfBias.RobinsJudgement.choices)
+    return labels.get(judgement, "")
+
+
+@register.filter
 def p_text(value):
     """A computed p-value as papers print it: “p = 0.03”, “p = 0.004”, “p < 0.001”."""
     if value is None or value == "":

@@ -10,7 +10,7 @@ from django.views.generic import ListView
 
 from ..forms import DOSE_BANDS, SORT_MENU, STUDY_SORTS, EvidenceFilterForm
 from ..models import Reference, StudyReport
-from ..templatetags.evidence import number
+from ..templatetags.evidence import effect, number, risk_label
 
 
 class EvidenceTableView(ListView):
@@ -73,9 +73,10 @@ STUDY_CSV_COLUMNS = [
     "Frequency",
     "Duration (weeks)",
     "Compared with",
-    "Effect against comparator (%)",
+    "Effect against comparator",
+    "Effect in",
     "P-value",
-    "Grade",
+    "Risk of bias (main report)",
 ]
 
 
@@ -106,8 +107,11 @@ def _csv_rows(studies, request):
             number(study.duration_weeks),
             _csv_text(study.comparator),
             number(study.effect_pct),
+            ("percentage points" if effect(study).endswith("percentage points") else "%")
+            if study.effect_pct is not None
+            else "",
             f"{'<' if study.p_relation == '<' else ''}{number(study.p_value)}" if study.p_value is not None else "",
-            study.get_grade_display() if study.grade else "",
+            risk_label(study.risk_of_bias) if study.risk_of_bias else "",
         ]
 
 

@@ -17,7 +17,7 @@ from ..synthesis.stats import for_condition
 
 
 class StudyDetailView(DetailView):
-    """One study: its design, the editors' grade, and every report of it with the figures each gives."""
+    """One study: its design, and every report of it with the figures, outcome data and risk of bias each gives."""
 
     template_name = "references/study_detail.html"
     context_object_name = "study"

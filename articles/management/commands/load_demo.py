@@ -17,7 +17,16 @@ from django.db.models import Q
 
 from articles.models import Article, Author, Byline, Series
 from articles.newsletter.models import MailingList
-from references.models import Certainty, Condition, Outcome, OutcomeResult, Reference, Study, StudyReport
+from references.models import (
+    Certainty,
+    Condition,
+    Outcome,
+    OutcomeResult,
+    Reference,
+    RiskOfBias,
+    Study,
+    StudyReport,
+)
 
 # The article bodies are Markdown files, one line a paragraph, as an editor would type them.
 BODIES = Path(__file__).resolve().parents[2] / "demo"
@@ -169,14 +178,19 @@ STUDIES = [
         "duration_weeks": Decimal(8),
         "primary_outcome": "Fibromyalgia symptoms",
         "adverse_effects": "Insomnia and vivid dreams, both rare, mild and short-lived.",
-        "grade": Study.Grade.VERY_LOW,
-        "grade_reason": "Ten women, single-blind, with placebo always given before the drug.",
         "reports": [
             {
                 "reference": "younger2009",
                 "participants": 10,
                 "sex": StudyReport.Sex.WOMEN,
                 "effect_pct": Decimal(30),
+                # Not randomised: placebo always came first. Judged with ROBINS-I.
+                "risk_of_bias": {
+                    "tool": RiskOfBias.Tool.ROBINS_I,
+                    "overall": RiskOfBias.RobinsJudgement.SERIOUS,
+                    "overall_support": "Not randomised: placebo always came before the drug, and only the women "
+                    "taking part were blinded.",
+                },
                 # Neither paper gives figures a meta-analysis can use (no SDs, no CIs): what they say is kept.
                 "outcomes": {
                     "symptoms": "Symptoms were more than 30% lower on naltrexone than on placebo.",
@@ -203,8 +217,6 @@ STUDIES = [
         "primary_outcome": "Daily pain",
         "adverse_effects": "Tolerated as well as placebo; no serious side effects.",
         "registry_id": "NCT00568555",
-        "grade": Study.Grade.LOW,
-        "grade_reason": "Randomised, double-blind and placebo-controlled, but one small trial of 31 women.",
         "reports": [
             {
                 "reference": "aapm2012",
@@ -377,6 +389,9 @@ class Command(BaseCommand):
             report = StudyReport.objects.filter(
                 study__slug=spec["slug"], reference=references[report_spec["reference"]]
             ).first()
+            judged = report_spec.get("risk_of_bias")
+            if report and judged and not RiskOfBias.objects.filter(report=report).exists():
+                self._create(RiskOfBias(report=report, **judged), f"risk of bias of {report}", created)
             for slug, reported in report_spec.get("outcomes", {}).items():
                 if report and not report.outcome_results.filter(outcome=outcomes[slug]).exists():
                     result = OutcomeResult(report=report, outcome=outcomes[slug], reported=reported)
@@ -390,7 +405,7 @@ class Command(BaseCommand):
         study = self._create(Study(**fields), f"study “{spec['title']}”", created)
         study.conditions.set(conditions[slug] for slug in spec["conditions"])
         for report in spec["reports"]:
-            report = {k: v for k, v in report.items() if k != "outcomes"}
+            report = {k: v for k, v in report.items() if k not in {"outcomes", "risk_of_bias"}}
             report = {"is_main": len(spec["reports"]) == 1, **report, "reference": references[report["reference"]]}
             report = StudyReport(study=study, **report)
             report.full_clean()
