@@ -10,6 +10,7 @@ import re
 import secrets
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -55,15 +56,22 @@ PAGES = [
 ]
 
 
+def each_page(server):
+    """(path, response) for REQUESTS_PER_PAGE requests to every page, several at a time, as readers send
+    them: with every worker busy, the requests spread over all three."""
+    paths = [path for path in PAGES for _ in range(REQUESTS_PER_PAGE)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        return list(zip(paths, pool.map(server.get, paths), strict=True))
+
+
 def warm(server):
-    for path in PAGES:
-        for _ in range(REQUESTS_PER_PAGE):
-            assert server.get(path).status_code == 200, path
+    for path, response in each_page(server):
+        assert response.status_code == 200, path
 
 
 def stale_answers(server):
     """Every request, on every page, that still shows the piece."""
-    return [path for path in PAGES for _ in range(REQUESTS_PER_PAGE) if TITLE in server.get(path).content.decode()]
+    return [path for path, response in each_page(server) if TITLE in response.content.decode()]
 
 
 def gone_within_a_second(server):
