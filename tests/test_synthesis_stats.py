@@ -189,3 +189,22 @@ def test_dersimonian_laird_never_takes_tau_squared_below_zero():
     assert synthesis.dl.tau2 == 0 and synthesis.reml.tau2 == 0
     assert synthesis.i2 == 0
     assert all(effect.weight_random > 0 for effect in effects)
+
+
+@pytest.mark.parametrize("measure", ["OR", "RD"])
+def test_odds_ratios_and_risk_differences_follow_escalcs_definitions(measure):
+    """metafor's escalc documents them: OR, yi = log(ai·di / (bi·ci)) and vi = 1/ai + 1/bi + 1/ci + 1/di;
+    RD, yi = p1 − p2 and vi = p1(1 − p1)/n1 + p2(1 − p2)/n2. Every BCG trial, and their pooled estimate's
+    agreement between DerSimonian–Laird and REML in sign."""
+    with open(FILES / "dat_bcg.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    for effect, row in zip(_bcg(measure), rows, strict=True):
+        ai, bi, ci, di = (int(row[name]) for name in ("tpos", "tneg", "cpos", "cneg"))
+        if measure == "OR":
+            expected = (math.log(ai * di / (bi * ci)), 1 / ai + 1 / bi + 1 / ci + 1 / di)
+        else:
+            p1, p2 = ai / (ai + bi), ci / (ci + di)
+            expected = (p1 - p2, p1 * (1 - p1) / (ai + bi) + p2 * (1 - p2) / (ci + di))
+        assert (effect.y, effect.variance) == pytest.approx(expected, rel=1e-9)
+    synthesis = synthesise(Outcome(name="TB", slug="tb"), measure, _bcg(measure))
+    assert synthesis.reml.estimate < synthesis.null and synthesis.dl.estimate < synthesis.null
