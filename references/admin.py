@@ -397,7 +397,8 @@ class StudyReportAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
     list_filter = ["study__conditions", "outcome_results__outcome"]
     search_fields = ["study__title", "reference__key", "reference__title"]
     list_select_related = ["study", "reference"]
-    readonly_fields = ["study", "reference", "is_main"]
+    # The report's own figures are edited on its study's page, in one place; this page adds what it measured.
+    readonly_fields = ["study", "reference", "is_main", "participants", "sex", "result"]
     fields = [("study", "reference", "is_main"), ("participants", "sex"), "result"]
     inlines = [RiskOfBiasInline, OutcomeResultInline]
 
