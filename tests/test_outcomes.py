@@ -193,25 +193,6 @@ def test_the_condition_page_costs_the_same_queries_for_three_trials_or_twelve(cl
     assert queries() == few
 
 
-def test_a_change_to_outcome_data_reaches_the_cached_condition_page(
-    client, trials, settings, django_capture_on_commit_callbacks
-):
-    condition, studies = trials
-    url = condition.get_absolute_url()
-    before = client.get(url).content.decode()
-    result = OutcomeResult.objects.get(report__study=studies[0], outcome__slug="pain")
-    with django_capture_on_commit_callbacks(execute=True):
-        result.mean_int = Decimal("-5.0")
-        result.save()
-    after = client.get(url).content.decode()
-    assert before != after
-    with django_capture_on_commit_callbacks(execute=True):
-        outcome = Outcome.objects.get(slug="pain")
-        outcome.name = "Daily pain"
-        outcome.save()
-    assert ">Daily pain<" in client.get(url).content.decode()
-
-
 # The forest plot's geometry
 
 

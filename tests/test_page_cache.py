@@ -16,7 +16,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Article, Author, Byline, Citation, Series
-from references.models import Condition, Reference, Study, StudyReport
+from references.models import Certainty, Condition, Outcome, OutcomeResult, Reference, RiskOfBias, Study, StudyReport
 
 PIECE = "low-dose-naltrexone-for-fibromyalgia-pain"
 ARTICLE = f"/articles/{PIECE}/"
@@ -75,6 +75,7 @@ PAGES = [
     "/references/younger2009/",
     "/studies/",
     "/studies/?condition=fibromyalgia",
+    "/studies/stanford-ldn-fibromyalgia-pilot-2009/",
     "/conditions/",
     "/conditions/fibromyalgia/",
     "/feeds/articles.rss",
@@ -125,6 +126,24 @@ def _report_figure():
     report = StudyReport.objects.filter(is_main=True).first()
     report.participants = 99
     report.save()
+
+
+def _outcome_data():
+    result = OutcomeResult.objects.get(outcome__slug="pain")
+    result.reported = "Pain fell by about a tenth more on naltrexone."
+    result.save()
+
+
+def _risk_judged_again():
+    judgement = RiskOfBias.objects.get()
+    judgement.overall = RiskOfBias.RobinsJudgement.CRITICAL
+    judgement.save()
+
+
+def _certainty_rated():
+    rating = Certainty.objects.get()
+    rating.effect = Certainty.Effect.NO_DIFFERENCE
+    rating.save()
 
 
 def _condition_of_study():
@@ -180,6 +199,10 @@ EDITS = {
     "report figure": _report_figure,
     "condition renamed": _rename(Condition, {"slug": "fibromyalgia"}, name="Fibromyalgia syndrome"),
     "study gains a condition": _condition_of_study,
+    "outcome renamed": _rename(Outcome, {"slug": "pain"}, name="Daily pain"),
+    "outcome data": _outcome_data,
+    "risk of bias judged again": _risk_judged_again,
+    "certainty rated": _certainty_rated,
 }
 
 
