@@ -30,6 +30,18 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}.")
 
 
+def env_hours(name, default):
+    """A number of hours (a ``timedelta``) from the environment; 0 means never."""
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        hours = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of hours (0 turns it off); got {value!r}.") from None
+    if hours < 0:
+        raise ImproperlyConfigured(f"{name} must be a number of hours, 0 or more; got {value!r}.")
+    return datetime.timedelta(hours=hours)
+
+
 def env_list(name, default=()):
     value = os.environ.get(name, "")
     items = [item.strip() for item in value.split(",") if item.strip()]
@@ -271,6 +283,32 @@ TASK_WORKER_HEARTBEAT = float(os.environ.get("TASK_WORKER_HEARTBEAT", "5"))
 TASK_WORKER_LOST_AFTER = float(os.environ.get("TASK_WORKER_LOST_AFTER", "60"))
 # A failed task's first retry waits this many seconds; each later one twice as long as the one before.
 TASK_RETRY_DELAY = float(os.environ.get("TASK_RETRY_DELAY", "30"))
+
+# Tasks run on a schedule by the workers (ldnsite.background.schedule): hours between runs; 0 turns one off.
+TASK_SCHEDULE = {
+    # Each saved PubMed search (references.living): new records go to the editors' triage queue.
+    "references.living.tasks.run_saved_searches": env_hours("LITERATURE_SEARCH_HOURS", 24),
+    # ClinicalTrials.gov, for every study with an NCT number: status, enrolment, results posted.
+    "references.living.tasks.check_trial_registries": env_hours("TRIAL_REGISTRY_CHECK_HOURS", 24 * 7),
+    # Crossref (with Retraction Watch's data), for every reference with a DOI: retractions and corrections.
+    "references.living.tasks.check_retractions": env_hours("RETRACTION_CHECK_HOURS", 24 * 7),
+    # Each medical reviewer's e-mail of the pieces due for review and the new evidence touching them.
+    "articles.review.send_review_digests": env_hours("REVIEW_DIGEST_HOURS", 24 * 7),
+}
+# Where the registries answer (a mirror or a recording can stand in for one).
+NCBI_EUTILS_URL = os.environ.get("NCBI_EUTILS_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils")
+CLINICALTRIALS_API_URL = os.environ.get("CLINICALTRIALS_API_URL", "https://clinicaltrials.gov/api/v2")
+CROSSREF_API_URL = os.environ.get("CROSSREF_API_URL", "https://api.crossref.org")
+# NCBI asks for no more than 3 requests a second without an API key, 10 with one.
+NCBI_API_KEY = os.environ.get("NCBI_API_KEY", "")
+NCBI_REQUESTS_PER_SECOND = float(os.environ.get("NCBI_REQUESTS_PER_SECOND", "10" if NCBI_API_KEY else "3"))
+# A saved search brings at most this many of its newest records per run.
+LITERATURE_SEARCH_MAX = int(os.environ.get("LITERATURE_SEARCH_MAX", "200"))
+# A piece is due for review this many days after its last review (give or take two weeks, so that pieces
+# reviewed the same week are not all due on the same day); a reviewer's digest lists what is due within
+# REVIEW_DUE_SOON_DAYS.
+REVIEW_INTERVAL_DAYS = int(os.environ.get("REVIEW_INTERVAL_DAYS", "365"))
+REVIEW_DUE_SOON_DAYS = int(os.environ.get("REVIEW_DUE_SOON_DAYS", "30"))
 
 # A confirmed reference import saving more references than this goes to a background worker, and the
 # admin shows its progress; a smaller one is saved during the request (about 20 ms a reference).

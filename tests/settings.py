@@ -31,3 +31,8 @@ WHITENOISE_USE_FINDERS = True
 # threads, and each must open its own connection, as the real server does.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"ldnsite-tests-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# No scheduled tasks in the workers the tests start, unless a test asks for them (tests/test_living_evidence.py):
+# the registries they call are outside the machine.
+if not os.environ.get("TEST_TASK_SCHEDULE"):
+    TASK_SCHEDULE = {}  # noqa: F811

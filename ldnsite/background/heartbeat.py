@@ -1,4 +1,4 @@
-"""Which workers are alive, and what to do with the tasks of those that are not."""
+"""Which workers are alive, what to do with the tasks of those that are not, and which scheduled tasks are due."""
 
 import datetime
 import logging
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from . import retry_later
+from . import retry_later, schedule
 from .models import Worker
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ class Heartbeat(threading.Thread):
                     close_old_connections()
                     beat(self.worker_id, self.started_at)
                     recover_abandoned()
+                    schedule.enqueue_due()
                 except Exception:
                     logger.exception("Worker %s could not send its heartbeat", self.worker_id)
                 if self.stopping.wait(settings.TASK_WORKER_HEARTBEAT):
