@@ -18,7 +18,7 @@ from ldnsite.roles import is_editor
 from references.widgets import NamedAutocompleteMixin
 
 from . import workflow
-from .models import Article, Author, Byline, Citation, Series, TaggedArticle
+from .models import Article, Author, Byline, ChangeNote, Citation, Series, TaggedArticle
 
 
 class ArticleAdminForm(GuardedModelForm):
@@ -84,6 +84,14 @@ class BylineInline(NamedAutocompleteMixin, admin.TabularInline):
     verbose_name_plural = "authors (in byline order)"
 
 
+class ChangeNoteInline(admin.TabularInline):
+    """The public change log: one line per change readers should know of, in the editors' words."""
+
+    model = ChangeNote
+    fields = ["date", "note"]
+    extra = 0
+
+
 class CitationInline(NamedAutocompleteMixin, admin.TabularInline):
     model = Citation
     autocomplete_fields = ["reference"]
@@ -104,7 +112,10 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Review overdue (none, or over a year ago)"), ("current", "Reviewed within a year")]
+        return [
+            ("overdue", "Review due (none yet, or its date has come)"),
+            ("current", "Reviewed, next review not yet due"),
+        ]
 
     def queryset(self, request, queryset):
         overdue = Article.objects.review_overdue()
@@ -146,12 +157,15 @@ class ArticleAdmin(RuleCheckedAdminMixin, NamedAutocompleteMixin, CompareVersion
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [BylineInline, CitationInline]
+    inlines = [BylineInline, CitationInline, ChangeNoteInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body", "tags", "opened_revision"]}),
         ("Lead image", {"fields": ["lead_image", "lead_image_alt"]}),
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
-        ("Medical review", {"fields": ["approve_review", "review_note", "medical_reviewer", "last_reviewed"]}),
+        (
+            "Medical review",
+            {"fields": ["approve_review", "review_note", "medical_reviewer", "last_reviewed", "next_review_due"]},
+        ),
     ]
     save_on_top = True
     actions = ["publish_selected", "unpublish_selected"]
@@ -322,6 +336,9 @@ class AuthorAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
         pieces = titled(credited.distinct())
         return f"credited on {pieces}" if pieces else ""
 
+
+# The admin's front page is the editors' desk (articles.desk): what needs someone now, above the app list.
+admin.site.index_template = "admin/desk.html"
 
 admin.site.unregister(Tag)
 

@@ -31,9 +31,10 @@ from references.models import (
     RiskOfBias,
     Study,
     StudyReport,
+    TrialRecord,
 )
 
-from .models import Article, Author, Byline, Citation, Series, TaggedArticle
+from .models import Article, Author, Byline, ChangeNote, Citation, Series, TaggedArticle
 
 LISTS = ("articles", "authors", "tags", "references", "studies", "conditions")
 
@@ -234,8 +235,37 @@ def _reference(reference):
     return touched
 
 
+def _pieces_about(study_ids):
+    """The public pieces whose subject (the conditions of the studies they cite) includes one of these studies'
+    conditions: each says when new evidence has reached its subject since its last review."""
+    return _pieces_about_conditions(Study.conditions.through.objects.filter(study__in=study_ids).values("condition_id"))
+
+
+def _pieces_about_conditions(conditions):
+    pieces = Citation.objects.filter(
+        reference__study_reports__study__conditions__in=conditions, article__last_reviewed__isnull=False
+    ).values_list("article_id", flat=True)
+    return keys(Article, _public(pieces))
+
+
 def _study(study):
-    return {key(Study, study.pk), "studies", "conditions"} | _conditions_of({study.pk}) | _glances_showing({study.pk})
+    return (
+        {key(Study, study.pk), "studies", "conditions"}
+        | _conditions_of({study.pk})
+        | _glances_showing({study.pk})
+        | _pieces_about({study.pk})
+    )
+
+
+def _trial_record(record):
+    """A study's registry record: its page, its conditions' pages (a trial without results is listed there),
+    and the pieces about its conditions (results posted since their review)."""
+    return keys(Study, {record.study_id}) | _conditions_of({record.study_id}) | _pieces_about({record.study_id})
+
+
+def _change_note(note):
+    """A line of a piece's public change log: on its page (and its JSON-LD's dateModified)."""
+    return keys(Article, _public({note.article_id, _before(note, "article_id")}))
 
 
 def _report(report):
@@ -319,6 +349,8 @@ CHANGES = {
     OutcomeResult: Depends(_outcome_result, moves=("report_id",)),
     RiskOfBias: Depends(_risk_of_bias, moves=("report_id",)),
     Certainty: Depends(_certainty, moves=("condition_id",)),
+    TrialRecord: Depends(_trial_record),
+    ChangeNote: Depends(_change_note, moves=("article_id",)),
 }
 
 
@@ -329,4 +361,5 @@ def study_conditions_changed(study_ids, condition_ids):
         | keys(Study, study_ids)
         | keys(Condition, condition_ids)
         | _glances_showing(study_ids)
+        | _pieces_about_conditions(condition_ids)
     )

@@ -5,6 +5,7 @@ every view, feed and sitemap asks it rather than filtering on status by hand.
 """
 
 import datetime
+import zlib
 
 import reversion
 from django.conf import settings
@@ -81,6 +82,9 @@ class Author(models.Model):
     )
     photo_alt = models.CharField("photo description", max_length=300, blank=True, help_text="e.g. “Jane Doe, smiling”.")
     photo_renditions = models.JSONField(default=list, editable=False, blank=True)
+    digest_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When their last review digest was e-mailed."
+    )
     revision = models.PositiveIntegerField(
         default=0, editable=False, help_text="Counts saves; guards against overwrites."
     )
@@ -175,20 +179,24 @@ class ArticleQuerySet(models.QuerySet):
             .with_credits()
             .select_related("medical_reviewer", "series")
             .prefetch_related(
+                "change_notes",
                 # Not the search vector nor the Vancouver citation: the page prints neither.
                 Prefetch(
                     "citations",
                     queryset=Citation.objects.select_related("reference").defer(
                         "reference__search_vector", "reference__vancouver_html"
                     ),
-                )
+                ),
             )
         )
 
     def review_overdue(self):
-        """Pieces with no medical review on record, or none within the last year."""
-        cutoff = timezone.localdate() - Article.REVIEW_INTERVAL
-        return self.filter(models.Q(last_reviewed__isnull=True) | models.Q(last_reviewed__lt=cutoff))
+        """Pieces with no medical review on record, or whose next review is due."""
+        return self.filter(models.Q(last_reviewed__isnull=True) | models.Q(next_review_due__lte=timezone.localdate()))
+
+    def review_due_within(self, days):
+        """Reviewed pieces whose next review falls due within ``days`` days, or has."""
+        return self.filter(next_review_due__lte=timezone.localdate() + datetime.timedelta(days=days))
 
 
 @reversion.register()
@@ -255,7 +263,7 @@ class Series(models.Model):
 SERIES_ORDER = ("series_part", "published_at", "pk")
 
 
-@reversion.register(follow=["bylines", "citations", "tagged_items"])
+@reversion.register(follow=["bylines", "citations", "tagged_items", "change_notes"])
 class Article(models.Model):
     """An evidence piece: an article on what the research shows, with its sources.
 
@@ -269,9 +277,6 @@ class Article(models.Model):
         IN_REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
         ARCHIVED = "archived", "Archived"
-
-    # A piece whose medical review is older than this tells readers so, and shows in "review overdue".
-    REVIEW_INTERVAL = datetime.timedelta(days=365)
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -340,7 +345,16 @@ class Article(models.Model):
     last_reviewed = models.DateField(
         null=True,
         blank=True,
-        help_text="When the medical review was done. After a year, readers are told the review is due.",
+        help_text="When the medical review was done.",
+    )
+    next_review_due = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the piece is next due for a medical review. Set from a new review date (a year later, "
+        "give or take two weeks so that pieces reviewed together fall due on different days); change it "
+        "after saving the review date if this piece needs an earlier look. Past it, readers are told the "
+        "review is due.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -399,6 +413,16 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # What a save compares with, to tell a new review date (Django's documented hook for this).
+        article._loaded_review = (
+            article.__dict__.get("last_reviewed", models.DEFERRED),
+            article.__dict__.get("next_review_due", models.DEFERRED),
+        )
+        return article
+
     def derive(self):
         """Fill the fields worked out from the others and return the rendered body (for its citations).
 
@@ -407,6 +431,10 @@ class Article(models.Model):
         """
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        loaded_reviewed, loaded_due = getattr(self, "_loaded_review", (None, None))
+        new_review = self.last_reviewed != loaded_reviewed and self.next_review_due == loaded_due
+        if self.last_reviewed and (self.next_review_due is None or new_review):
+            self.next_review_due = review_due_after(self.last_reviewed, self.slug)
         rendered = render_article_body(self.body)
         self.body_html, self.sections = rendered.html, rendered.sections
         return rendered
@@ -454,8 +482,22 @@ class Article(models.Model):
 
     @property
     def review_overdue(self):
-        """No medical review on record, or the last one is more than a year old."""
-        return self.last_reviewed is None or timezone.localdate() - self.last_reviewed > self.REVIEW_INTERVAL
+        """No medical review on record, or its next one is due."""
+        return self.last_reviewed is None or (
+            self.next_review_due is not None and self.next_review_due <= timezone.localdate()
+        )
+
+    def public_changes(self):
+        """The change log readers see, newest first (uses the prefetch of ``for_page`` when present)."""
+        return list(self.change_notes.all())
+
+    @property
+    def date_modified(self):
+        """When the piece last changed for readers: its newest change-log line, else its publication."""
+        changes = self.public_changes()
+        if changes:
+            return changes[0].date
+        return self.published_at.date() if self.published_at else None
 
     def sync_citations(self, rendered=None):
         """Number the reference list: cited works in order of first citation, then the others as they were.
@@ -503,6 +545,38 @@ class Byline(models.Model):
 
     def __str__(self):
         return f"{self.position}. {self.author}"
+
+
+def review_due_after(reviewed, slug):
+    """A review's next due date: ``REVIEW_INTERVAL_DAYS`` later, moved by up to two weeks either way by the
+    piece's slug, so that pieces reviewed the same week fall due on different days (the same piece always
+    on the same one)."""
+    stagger = zlib.crc32((slug or "").encode()) % 29 - 14
+    return reviewed + datetime.timedelta(days=settings.REVIEW_INTERVAL_DAYS + stagger)
+
+
+@reversion.register()
+class ChangeNote(models.Model):
+    """One line of a piece's public change log: what changed and why, in the editors' words. The private
+    revision history keeps every save; this keeps what readers should know."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="change_notes")
+    date = models.DateField(default=timezone.localdate)
+    note = models.CharField(
+        max_length=300, help_text="One line for readers, e.g. “Added the 2023 trial; conclusion unchanged.”"
+    )
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = "change-log line"
+        verbose_name_plural = "public change log"
+
+    def __str__(self):
+        return f"{self.date}: {self.note}"
+
+    def clean(self):
+        if self.date and self.date > timezone.localdate():
+            raise ValidationError({"date": "A change cannot be dated in the future."})
 
 
 @reversion.register()

@@ -42,7 +42,8 @@ def article_ld(article, absolute):
         "headline": article.title,
         "name": article.title,
         "description": article.summary,
-        "dateModified": article.updated_at.isoformat(),
+        # When it last changed for readers (its public change log), not every save's time.
+        "dateModified": (article.date_modified or article.updated_at.date()).isoformat(),
         "author": [_person(author, absolute) for author in article.credited_authors],
         "keywords": sorted(tag.name for tag in article.tags.all()),
         "publisher": {"@type": "Organization", "name": SITE_NAME, "url": absolute("/")},

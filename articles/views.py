@@ -16,6 +16,7 @@ from references.models import Condition, Reference, Study
 from . import workflow
 from .forms import ArticleFilterForm, SearchForm
 from .models import Article, Author, Series, published_tags
+from .review import new_evidence
 from .search.query import MAX_QUERY_LENGTH, ranked
 from .search.results import hits
 from .structured_data import article_ld
@@ -114,6 +115,7 @@ class ArticleDetailView(DetailView):
             # Ask the one public rule whether this is a piece readers cannot see yet.
             preview=self.request.user.is_staff and not Article.objects.published().filter(pk=article.pk).exists(),
             series=article.series_neighbours(),
+            new_evidence=new_evidence([article]).get(article.pk, []),
             **kwargs,
         )
 

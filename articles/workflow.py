@@ -26,7 +26,7 @@ from .models import Article
 Status = Article.Status
 
 # Set by editors (or by a reviewer's approval), never from an author's or a reviewer's form.
-EDITOR_FIELDS = ("published_at", "medical_reviewer", "last_reviewed")
+EDITOR_FIELDS = ("published_at", "medical_reviewer", "last_reviewed", "next_review_due")
 
 
 def may_see_pieces(user):
@@ -121,6 +121,8 @@ def check_change(user, before, after, approving=False):
             before.last_reviewed if before else None
         ) != after.last_reviewed:
             problems["medical_reviewer"] = "The reviewer and review date are set by a reviewer's approval."
+        elif before and before.next_review_due != after.next_review_due and after.last_reviewed == before.last_reviewed:
+            problems["next_review_due"] = "Only editors can move the next review date."
         if before and current == Status.IN_REVIEW and after.status == Status.DRAFT and not after.review_note.strip():
             problems["review_note"] = "Say what needs to change before sending the piece back to its author."
     if approving:

@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from reversion_compare.admin import CompareVersionAdmin
@@ -22,6 +22,7 @@ from .formats import FORMATS
 from .forms import ImportConfirmForm, ImportFileForm, ReferenceAdminForm
 from .identifiers import normalise_doi, normalise_pmid
 from .importing import summary
+from .living.admin import registry_record
 from .models import (
     Certainty,
     Condition,
@@ -52,13 +53,46 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
     list_display_links = ["key", "short_title"]
     list_filter = ["kind", "year"]
     search_fields = ["key", "title", "authors", "container", "doi", "pmid"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "notices_found", "cited_by"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "title", "authors", "opened_revision"]}),
+        ("Retractions and corrections", {"fields": ["notices_found", "cited_by"]}),
         ("Where it appeared", {"fields": ["container", "year", "date", "volume", "issue", "pages"]}),
         ("Identifiers and links", {"fields": ["doi", "pmid", "url"]}),
         (None, {"fields": ["note", "created_at", "updated_at"]}),
     ]
+
+    @admin.display(description="notices (Crossref)")
+    def notices_found(self, reference):
+        """What the retraction check found, with links to each notice."""
+        if not reference.updates:
+            return "None found" if reference.doi else "None (the check needs a DOI)"
+        return format_html_join(
+            format_html("<br>"),
+            '{} {} (<a href="https://doi.org/{}" rel="noopener noreferrer">notice</a>{})',
+            (
+                (
+                    update["label"] or update["type"],
+                    f"on {update['date']}" if update["date"] else "",
+                    update["doi"],
+                    ", from Retraction Watch" if update["source"] == "retraction-watch" else "",
+                )
+                for update in reference.updates
+            ),
+        )
+
+    @admin.display(description="cited by")
+    def cited_by(self, reference):
+        if reference.pk is None:
+            return "—"
+        pieces = reference.articles.order_by("title").only("title")
+        if not pieces:
+            return "No piece"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:articles_article_change", args=[piece.pk]), piece.title) for piece in pieces),
+        )
 
     @admin.display(description="title", ordering="title")
     def short_title(self, obj):
@@ -284,15 +318,22 @@ class StudyAdmin(SharedMaterialAdminMixin, admin.ModelAdmin):
     # A short list editors keep: checkboxes show it whole, and screen readers name each one
     # (the two-pane filter widget's search icons carry ARIA labels axe rejects).
     formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "registry_status"]
     inlines = [StudyReportInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "conditions"]}),
-        ("Design", {"fields": ["design", "blinding", "population", "primary_outcome", "registry_id"]}),
+        (
+            "Design",
+            {"fields": ["design", "blinding", "population", "primary_outcome", "registry_id", "registry_status"]},
+        ),
         ("Treatment", {"fields": ["intervention", ("dose_mg", "frequency"), "duration_weeks", "comparator"]}),
         ("Safety", {"fields": ["adverse_effects"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
+
+    @admin.display(description="registry status")
+    def registry_status(self, study):
+        return registry_record(study)
 
     def public_use(self, study):
         return f"a row of the evidence table ({study.get_absolute_url()})"

@@ -53,6 +53,11 @@ class ReferenceSummary(Schema):
     pmid: str | None = Field(description="The PubMed ID, e.g. 19453963; null if it has none.")
     link: str | None = link_field("Where to read it: the DOI's address, PubMed's, or the work's own.")
     citation_html: str = Field(description="The citation in AMA style, as HTML.")
+    retracted_on: str | None = Field(
+        json_schema_extra={"format": "date"},
+        description="When the work was retracted (Crossref's record of the notice), or null.",
+    )
+    retraction_notice: str | None = Field(description="The DOI of the retraction notice, or null if not retracted.")
     url: str = link_field("This reference in the API.")
     html_url: str = link_field("The reference's page on the site.")
 
@@ -134,6 +139,8 @@ def reference_summary(request, reference):
         "pmid": reference.pmid,
         "link": reference.link or None,
         "citation_html": reference.ama_html,
+        "retracted_on": reference.retracted_on.isoformat() if reference.retracted_on else None,
+        "retraction_notice": reference.retraction_notice or None,
         "url": request.build_absolute_uri(reverse("api:reference", kwargs={"key": reference.key})),
         "html_url": request.build_absolute_uri(reference.get_absolute_url()),
     }

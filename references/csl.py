@@ -114,6 +114,8 @@ def to_csl(reference):
     ]:
         if value:
             item[csl_name] = value
+    if getattr(reference, "retraction_notice", ""):
+        item["status"] = "retracted"  # CSL's publication status
     return item
 
 

@@ -189,6 +189,8 @@ def bibtex_entry(reference):
         "note": "\n\n".join(
             _latex_encoder.unicode_to_latex(line) for line in reference.note.splitlines() if line.strip()
         ),
+        "pubstate": "retracted" if reference.retraction_notice else "",
+        "addendum": reference.retraction_text,
     }
     verbatim = _VERBATIM_BIBTEX_FIELDS | {"author", "note"}  # encoded one by one above
     fields = [
@@ -394,7 +396,8 @@ def ris_entry(reference):
         "accession_number": reference.pmid or "",  # where PubMed's own RIS puts the PMID
         "urls": [reference.url] if reference.url else [],
         # One N1 per line of the note: a line break inside a value would start an untagged line.
-        "notes": [line for line in reference.note.splitlines() if line.strip()],
+        "notes": [line for line in reference.note.splitlines() if line.strip()]
+        + ([reference.retraction_text] if reference.retraction_notice else []),
     }
     return rispy.dumps([{name: value for name, value in record.items() if value}], skip_unknown_tags=True).split(
         "\n", 1
@@ -667,6 +670,8 @@ def medline_entry(reference):
     if reference.doi:
         lines += _medline_lines("LID", f"{reference.doi} [doi]")
     lines += _medline_lines("PT", _MEDLINE_TYPE_BY_KIND.get(reference.kind, "Journal Article"))
+    if reference.retraction_notice:
+        lines += _medline_lines("PT", "Retracted Publication")  # MEDLINE's own publication type
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,9 @@ class ReferenceLookupError(Exception):
     """The registry could not be asked, or did not know the identifier."""
 
 
-def _get(url, source, **params):
+def get_json(url, source, **params):
+    """The JSON answer of ``source`` at ``url``, or None for a 404; ReferenceLookupError for anything else
+    that is not a readable answer (a timeout, an error, an answer that is not JSON)."""
     contact = settings.REFERENCE_LOOKUP_CONTACT
     headers = {"User-Agent": "LDN-Evidence/1.0" + (f" (mailto:{contact})" if contact else "")}
     try:
@@ -44,7 +46,7 @@ def _get(url, source, **params):
 def from_crossref(doi):
     """Reference fields for a DOI, from Crossref's record of it."""
     doi = normalise_doi(doi)
-    data = _get(CROSSREF_URL.format(doi=doi), "Crossref")
+    data = get_json(CROSSREF_URL.format(doi=doi), "Crossref")
     message = (data or {}).get("message")
     if not isinstance(message, dict):
         raise ReferenceLookupError(f"Crossref has no record of the DOI {doi}.")
@@ -56,10 +58,33 @@ def from_crossref(doi):
 def from_pubmed(pmid):
     """Reference fields for a PMID, from PubMed's document summary."""
     pmid = normalise_pmid(pmid)
-    data = _get(PUBMED_URL, "PubMed", db="pubmed", id=pmid, retmode="json")
+    data = get_json(PUBMED_URL, "PubMed", db="pubmed", id=pmid, retmode="json", **ncbi_parameters())
     summary = ((data or {}).get("result") or {}).get(str(pmid))
     if not isinstance(summary, dict) or summary.get("error") or not summary.get("title"):
         raise ReferenceLookupError(f"PubMed has no record of the PMID {pmid}.")
+    return from_csl(csl_from_pubmed(summary, pmid))
+
+
+def ncbi_parameters():
+    """What NCBI asks every E-utilities call to carry: the tool, a contact address, the API key if any."""
+    parameters = {"tool": "ldn-evidence"}
+    if settings.REFERENCE_LOOKUP_CONTACT:
+        parameters["email"] = settings.REFERENCE_LOOKUP_CONTACT
+    if settings.NCBI_API_KEY:
+        parameters["api_key"] = settings.NCBI_API_KEY
+    return parameters
+
+
+def expand_pages(pages):
+    """MEDLINE's shortened page range written out: "663-72" -> "663-672"."""
+    start, dash, end = str(pages or "").partition("-")
+    if dash and start.isdigit() and end.isdigit() and len(end) < len(start):
+        return f"{start}-{start[: len(start) - len(end)]}{end}"
+    return str(pages or "")
+
+
+def csl_from_pubmed(summary, pmid):
+    """A CSL item from one of PubMed's document summaries (esummary, JSON)."""
     ids = {item.get("idtype"): item.get("value") for item in summary.get("articleids") or []}
     item = {
         "type": "article-journal",
@@ -69,11 +94,11 @@ def from_pubmed(pmid):
         "issued": {"raw": summary.get("pubdate") or summary.get("sortpubdate", "")},
         "volume": summary.get("volume", ""),
         "issue": summary.get("issue", ""),
-        "page": summary.get("pages", ""),
+        "page": expand_pages(summary.get("pages", "")),
         "DOI": ids.get("doi", ""),
         "PMID": str(pmid),
     }
-    return from_csl(item)
+    return item
 
 
 def look_up(doi=None, pmid=None):

@@ -6,6 +6,7 @@ A ``Study`` is one trial or study, described once with its design; each
 report gives, its outcome data and its risk of bias (``synthesis``).
 """
 
+import datetime
 import re
 import uuid
 from decimal import Decimal
@@ -41,6 +42,22 @@ def validate_web_address_characters(value):
             f"A web address cannot contain {shown}: copy it again from the browser's address bar.",
             code="invalid_url_characters",
         )
+
+
+RETRACTION_TYPES = {"retraction", "withdrawal", "removal"}
+
+
+def retraction(updates):
+    """(date, notice DOI) of the earliest retraction among a reference's ``updates``, or (None, "")."""
+    retractions = sorted(
+        (update.get("date") or "9999-12-31", update.get("doi") or "")
+        for update in updates or []
+        if update.get("type") in RETRACTION_TYPES
+    )
+    if not retractions:
+        return None, ""
+    date, notice = retractions[0]
+    return (None if date == "9999-12-31" else datetime.date.fromisoformat(date)), notice
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -134,6 +151,16 @@ class Reference(models.Model):
     note = models.TextField(
         blank=True, help_text="Shown to readers under the citation, e.g. “Free registration required.”"
     )
+    updates = models.JSONField(
+        "notices",
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Retractions, corrections and expressions of concern Crossref records for the DOI "
+        "(kept by the retraction check, ``references.living``).",
+    )
+    retracted_on = models.DateField(null=True, blank=True, editable=False)  # from ``updates``
+    retraction_notice = models.CharField(max_length=255, blank=True, editable=False)  # the notice's DOI
     ama_html = models.TextField("AMA citation", editable=False, blank=True)
     vancouver_html = models.TextField("Vancouver citation", editable=False, blank=True)
     search_vector = SearchVectorField(editable=False, null=True)  # kept by articles.search, on PostgreSQL
@@ -172,6 +199,7 @@ class Reference(models.Model):
         The one derivation: save() runs it, and so does anything that writes references in bulk.
         """
         self._fill_year_from_date()
+        self.retracted_on, self.retraction_notice = retraction(self.updates)
         self.ama_html = format_reference(self, "ama")
         self.vancouver_html = format_reference(self, "vancouver")
 
@@ -209,6 +237,26 @@ class Reference(models.Model):
     @property
     def doi_url(self):
         return doi_url(self.doi) if self.doi else ""
+
+    @property
+    def retraction_notice_url(self):
+        return doi_url(self.retraction_notice) if self.retraction_notice else ""
+
+    @property
+    def retraction_text(self):
+        """ "Retracted on 2 January 2024; notice: https://doi.org/…", for exports ("" if not retracted)."""
+        if not self.retraction_notice:
+            return ""
+        when = f" on {self.retracted_on:%-d %B %Y}" if self.retracted_on else ""
+        return f"Retracted{when}; notice: {self.retraction_notice_url}"
+
+    @property
+    def notices(self):
+        """Its retractions, corrections and expressions of concern, each with ``date`` as a date."""
+        return [
+            {**update, "date": datetime.date.fromisoformat(update["date"]) if update.get("date") else None}
+            for update in self.updates
+        ]
 
     @property
     def pmid_url(self):
@@ -605,4 +653,5 @@ class ImportJob(models.Model):
         return 100 if self.finished else int(100 * self.saved / self.to_save) if self.to_save else 0
 
 
+from .living.models import Finding, SavedSearch, TrialRecord  # noqa: E402,F401  (their own module, this app)
 from .synthesis.models import Certainty, Outcome, OutcomeResult, RiskOfBias  # noqa: E402,F401  (their own module, this app)

@@ -20,7 +20,7 @@ def article_form(**overrides):
         "published_at_0": "",
         "published_at_1": "",
     }
-    for prefix in ("bylines", "citations"):
+    for prefix in ("bylines", "citations", "change_notes"):
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": "0",

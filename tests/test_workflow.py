@@ -70,7 +70,10 @@ def test_the_medical_review_is_shown_with_credentials_and_in_json_ld(client, mak
 
 @pytest.mark.parametrize(
     ("last_reviewed", "message"),
-    [(None, "has not had a medical review yet"), (TODAY - datetime.timedelta(days=400), "more than a year ago")],
+    [
+        (None, "has not had a medical review yet"),
+        (TODAY - datetime.timedelta(days=400), "due for its next medical review"),
+    ],
 )
 def test_readers_are_told_when_a_review_is_missing_or_overdue(
     client, make_article, make_author, last_reviewed, message

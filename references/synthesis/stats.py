@@ -346,7 +346,8 @@ def synthesise(outcome, measure, effects):
 
 def chosen_results(condition):
     """The results on each outcome for the studies of ``condition``: one per study and outcome, from
-    the main report when it gives one, or else from the latest report. One query."""
+    the main report when it gives one, or else from the latest report; a retracted report only when the
+    study has no other. One query."""
     results = (
         OutcomeResult.objects.filter(report__study__conditions=condition)
         .select_related("outcome", "report__study", "report__reference", "report__risk_of_bias")
@@ -361,6 +362,12 @@ def chosen_results(condition):
 
 
 def _preferred(result, current):
+    retracted, current_retracted = (
+        bool(result.report.reference.retraction_notice),
+        bool(current.report.reference.retraction_notice),
+    )
+    if retracted != current_retracted:  # a report that stands over a retracted one
+        return not retracted
     if result.report.is_main != current.report.is_main:
         return result.report.is_main
     return (result.report.reference.year or 0, result.pk) > (current.report.reference.year or 0, current.pk)
@@ -376,6 +383,9 @@ def summarise(results):
         by_measure, in_words = {}, []
         for result in by_outcome[outcome]:
             y, variance, notes, left_out = study_effect(result)
+            if (reference := result.report.reference).retraction_notice:
+                when = f" on {reference.retracted_on:%-d %B %Y}" if reference.retracted_on else ""
+                left_out = f"Left out: the report was retracted{when}."
             effect = StudyEffect(
                 study=result.report.study,
                 result=result,

@@ -27,7 +27,11 @@ class StudyDetailView(DetailView):
         reports = StudyReport.objects.select_related("reference", "risk_of_bias").prefetch_related(
             Prefetch("outcome_results", queryset=results)
         )
-        return Study.objects.with_figures().prefetch_related("conditions", Prefetch("reports", queryset=reports))
+        return (
+            Study.objects.with_figures()
+            .select_related("trial_record")
+            .prefetch_related("conditions", Prefetch("reports", queryset=reports))
+        )
 
     def get_context_data(self, **kwargs):
         reports = list(self.object.reports.all())
@@ -66,6 +70,11 @@ class ConditionDetailView(DetailView):
         articles = Reference.objects.filter(study_reports__study__conditions=self.object).citing_pieces().published()
         return super().get_context_data(
             studies=studies,
+            # Registered, with no report of results on record: unpublished trials are part of the evidence.
+            unpublished=Study.objects.filter(conditions=self.object, reports__isnull=True)
+            .exclude(registry_id=None)
+            .select_related("trial_record")
+            .order_by("title"),
             participants=sum(study.participants or 0 for study in studies),
             designs=[_counted(count, design) for design, count in designs.most_common()],
             chart=effect_chart(studies),

@@ -24,6 +24,7 @@ from references.models import (
     OutcomeResult,
     Reference,
     RiskOfBias,
+    SavedSearch,
     Study,
     StudyReport,
 )
@@ -326,6 +327,12 @@ ARTICLES = [
 ]
 
 
+# The literature search the site runs for editors (references.living), new records to the triage queue.
+SAVED_SEARCHES = [
+    {"name": "Low-dose naltrexone and fibromyalgia", "query": "naltrexone[tiab] AND low dose AND fibromyalgia"},
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo evidence pieces, authors and references that are missing; change nothing that exists."
 
@@ -344,6 +351,9 @@ class Command(BaseCommand):
             self._outcome_results(spec, references, outcomes, created)
         for spec in CERTAINTIES:
             self._certainty(spec, conditions, outcomes, created)
+        for spec in SAVED_SEARCHES:
+            if not SavedSearch.objects.filter(query=spec["query"]).exists():
+                self._create(SavedSearch(**spec), f"saved search “{spec['name']}”", created)
         MailingList.main()
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created {len(created)}: " + "; ".join(created)))

@@ -1,0 +1,108 @@
+"""The editors' desk: the admin's front page says what needs someone now. Each section shows only to an
+account whose role may see what it lists (the same model permissions the admin's own pages ask)."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from ldnsite.background.models import Schedule
+from ldnsite.background.schedule import scheduled
+from references.models import Finding, Reference, SavedSearch, TrialRecord
+
+from .models import Article
+from .newsletter.models import Issue
+from .review import with_new_evidence
+
+SHOWN = 10  # rows per section; each links to its full list
+FAILED_WITHIN = datetime.timedelta(days=7)
+
+
+def _may(user, *perms):
+    return all(user.has_perm(perm) for perm in perms)
+
+
+def desk_for(user):
+    today = timezone.localdate()
+    now = timezone.now()
+    desk = {"today": today}
+    if _may(user, "references.view_finding"):
+        waiting = Finding.objects.filter(status=Finding.Status.NEW).select_related("study", "reference", "search")
+        counts = dict(waiting.order_by().values_list("kind").annotate(n=Count("pk")))
+        desk["triage"] = {
+            "count": sum(counts.values()),
+            "counts": [(label, counts.get(kind, 0)) for kind, label in Finding.Kind.choices if counts.get(kind)],
+            "shown": list(waiting[:SHOWN]),
+            "may_decide": _may(user, "references.change_finding"),
+            "may_add": _may(user, "references.add_reference"),
+        }
+    if _may(user, "articles.view_article"):
+        soon = today + datetime.timedelta(days=settings.REVIEW_DUE_SOON_DAYS)
+        due = (
+            Article.objects.exclude(status=Article.Status.ARCHIVED)
+            .filter(Q(next_review_due__lte=soon) | Q(last_reviewed=None, status=Article.Status.PUBLISHED))
+            .select_related("medical_reviewer")
+            .order_by(F("next_review_due").asc(nulls_first=True), "title")
+        )
+        desk["due"] = {"count": due.count(), "shown": list(due[:SHOWN]), "soon_days": settings.REVIEW_DUE_SOON_DAYS}
+        evidence = with_new_evidence(
+            Article.objects.exclude(status=Article.Status.ARCHIVED)
+            .exclude(last_reviewed=None)
+            .only("title", "slug", "status", "last_reviewed", "next_review_due")
+        )
+        desk["new_evidence"] = evidence
+        desk["scheduled"] = list(
+            Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now).order_by("published_at")[
+                :SHOWN
+            ]
+        )
+    if _may(user, "references.view_reference"):
+        desk["retracted"] = list(
+            Reference.objects.exclude(retraction_notice="")
+            .annotate(pieces=Count("citations", distinct=True))
+            .filter(pieces__gt=0)
+            .order_by("-retracted_on")
+        )
+    if _may(user, "newsletter.view_issue"):
+        desk["newsletters"] = list(Issue.objects.filter(status=Issue.Status.SCHEDULED).order_by("send_at")[:SHOWN])
+    if user.is_superuser or _may(user, "django_tasks_db.view_dbtaskresult"):
+        desk["failed_tasks"] = list(
+            DBTaskResult.objects.filter(status=TaskResultStatus.FAILED, finished_at__gte=now - FAILED_WITHIN).order_by(
+                "-finished_at"
+            )[:SHOWN]
+        )
+    if _may(user, "references.view_savedsearch") or _may(user, "references.view_trialrecord"):
+        desk["jobs"] = jobs()
+        desk["search_errors"] = list(SavedSearch.objects.filter(active=True).exclude(last_error=""))
+        desk["trial_errors"] = list(TrialRecord.objects.exclude(error="").select_related("study"))
+    return desk
+
+
+def jobs():
+    """Each scheduled job: how often, when next, and how its last run ended."""
+    paths = scheduled()
+    due = dict(Schedule.objects.filter(task_path__in=paths).values_list("task_path", "next_run_at"))
+    latest = dict(
+        DBTaskResult.objects.filter(task_path__in=paths, finished_at__isnull=False)
+        .values("task_path")
+        .annotate(last=Max("finished_at"))
+        .values_list("task_path", "last")
+    )
+    ended = {
+        result.task_path: result
+        for result in DBTaskResult.objects.filter(
+            task_path__in=paths, finished_at__in=[when for when in latest.values() if when]
+        )
+    }
+    return [
+        {
+            "name": path.rsplit(".", 1)[-1].replace("_", " ").capitalize(),
+            "every_hours": every.total_seconds() / 3600,
+            "next_run_at": due.get(path),
+            "last": ended.get(path),
+        }
+        for path, every in paths.items()
+    ]
