@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from reversion_compare.admin import CompareVersionAdmin
 
 from ldnsite.admin_rules import SharedMaterialAdminMixin, titled
@@ -68,7 +69,7 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
         if not reference.updates:
             return "None found" if reference.doi else "None (the check needs a DOI)"
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             '{} {} (<a href="https://doi.org/{}" rel="noopener noreferrer">notice</a>{})',
             (
                 (

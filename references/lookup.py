@@ -5,8 +5,11 @@ A timeout, an unknown identifier or an unexpected answer raises
 ``ReferenceLookupError`` with a message for the editor; nothing is guessed.
 """
 
+import html
+
 import httpx
 from django.conf import settings
+from django.utils.html import strip_tags
 
 from .csl import from_csl
 from .identifiers import normalise_doi, normalise_pmid
@@ -88,7 +91,8 @@ def csl_from_pubmed(summary, pmid):
     ids = {item.get("idtype"): item.get("value") for item in summary.get("articleids") or []}
     item = {
         "type": "article-journal",
-        "title": summary["title"].rstrip("."),
+        # PubMed marks up some titles (<i>in vitro</i>, <sup>…</sup>): the site keeps plain text.
+        "title": html.unescape(strip_tags(summary["title"])).rstrip("."),
         "author": [{"literal": a["name"]} for a in summary.get("authors") or [] if a.get("authtype") == "Author"],
         "container-title": summary.get("source", ""),
         "issued": {"raw": summary.get("pubdate") or summary.get("sortpubdate", "")},

@@ -131,8 +131,7 @@ def test_accepting_a_record_adds_it_to_the_library_once(search, pubmed, people):
         ({"doi": "10.5555/ldn.test.2026"}, "DOI"),
         (
             {
-                "title": "A test record: low-dose naltrexone for fibromyalgia pain, a randomised trial "
-                "<i>in silico</i>",
+                "title": "A test record: low-dose naltrexone for fibromyalgia pain, a randomised trial in silico",
                 "year": 2026,
             },
             "title and year",
@@ -440,3 +439,59 @@ def test_every_door_of_the_queue_asks_the_rule(search, pubmed, people):
     assert done.status_code == 302 and Finding.objects.get().reason == "A review, not a trial"
     assert editor.get("/admin/references/finding/add/").status_code == 403
     assert editor.post(f"/admin/references/finding/{finding.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_each_reviewer_gets_one_digest_of_what_is_due_and_what_is_new(people, make_article, make_study, make_condition):
+    from articles.models import Author
+    from articles.review import send_review_digests
+
+    from .mail import Mailbox, SMTPServer, html_part, text_part
+
+    rita = Author.objects.get(slug="rita")
+    due = make_article(title="Due soon", medical_reviewer=rita, last_reviewed=TODAY - datetime.timedelta(days=360))
+    Article.objects.filter(pk=due.pk).update(next_review_due=TODAY + datetime.timedelta(days=5))
+    condition = make_condition(name="Fibromyalgia")
+    old = make_study(conditions=[condition])
+    old.__class__.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=90))
+    make_article(
+        title="Has news",
+        medical_reviewer=rita,
+        last_reviewed=TODAY - datetime.timedelta(days=60),
+        references=[old.reports.get().reference],
+    )
+    make_study(conditions=[condition], title="A newer trial")
+    make_article(title="Someone else's", medical_reviewer=None, last_reviewed=None)
+    mailbox = Mailbox()
+    with SMTPServer(mailbox) as smtp, override_settings(**smtp.settings()):
+        assert send_review_digests.call() == "1 digests sent"
+        assert send_review_digests.call() == "0 digests sent"  # once per period, however often it runs
+    (message,) = mailbox.to("rita@example.org")
+    assert message["Subject"] == "Reviews: 1 due, 1 with new evidence"
+    text, html = text_part(message), html_part(message)
+    assert "Due soon" in text and f"due on {(TODAY + datetime.timedelta(days=5)):%-d %B %Y}" in text
+    assert "Has news" in html and "New study: A newer trial" in html
+    assert "Someone else's" not in text
+
+
+def test_nothing_a_registry_sends_is_trusted_as_markup(cited, trial, client, people):
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    notices = recorded("crossref-updates.json")
+    notices["message"]["items"][0]["update-to"][0]["label"] = hostile
+    record = recorded("ctgov-NCT00568555-after.json")
+    record["protocolSection"]["statusModule"]["overallStatus"] = hostile
+    with respx.mock() as mock:
+        mock.get(f"{CROSSREF}/works").respond(json=notices)
+        mock.get(f"{CTGOV}/studies/NCT00568555").respond(json=record)
+        checks.check_updates()
+        checks.check_trials()
+    reference, _ = cited
+    pages = [
+        client.get(reference.get_absolute_url()).content.decode(),
+        client.get(trial.get_absolute_url()).content.decode(),
+        people["editor"][1].get("/admin/").content.decode(),
+        people["editor"][1].get(f"/admin/references/reference/{reference.pk}/change/").content.decode(),
+        people["editor"][1].get(f"/admin/references/study/{trial.pk}/change/").content.decode(),
+    ]
+    for html in pages:
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]

@@ -15,8 +15,18 @@ from django.test import Client
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.models import Article, Author, Byline, Citation, Series
-from references.models import Certainty, Condition, Outcome, OutcomeResult, Reference, RiskOfBias, Study, StudyReport
+from articles.models import Article, Author, Byline, ChangeNote, Citation, Series
+from references.models import (
+    Certainty,
+    Condition,
+    Outcome,
+    OutcomeResult,
+    Reference,
+    RiskOfBias,
+    Study,
+    StudyReport,
+    TrialRecord,
+)
 
 PIECE = "low-dose-naltrexone-for-fibromyalgia-pain"
 ARTICLE = f"/articles/{PIECE}/"
@@ -76,6 +86,7 @@ PAGES = [
     "/studies/",
     "/studies/?condition=fibromyalgia",
     "/studies/stanford-ldn-fibromyalgia-pilot-2009/",
+    "/studies/stanford-ldn-fibromyalgia-crossover-trial/",
     "/conditions/",
     "/conditions/fibromyalgia/",
     "/feeds/articles.rss",
@@ -180,6 +191,29 @@ def _delete_series():
     piece().series.delete()
 
 
+def _retracted():
+    # What the retraction check writes (references.living.checks.check_updates).
+    reference = Reference.objects.get(key="younger2009")
+    reference.updates = [
+        {"type": "retraction", "label": "Retraction", "date": "2026-11-02", "doi": "10.5555/n", "source": "publisher"}
+    ]
+    reference.save()
+
+
+def _registry_checked():
+    TrialRecord.objects.create(
+        study=Study.objects.get(registry_id="NCT00568555"),
+        nct_id="NCT00568555",
+        overall_status="COMPLETED",
+        results_posted="2026-11-20",
+        checked_at=timezone.now(),
+    )
+
+
+def _change_logged():
+    ChangeNote.objects.create(article=piece(), note="Added the 2013 trial; conclusion unchanged.")
+
+
 EDITS = {
     "piece retitled": _rename(Article, {"slug": PIECE}, title="Retitled piece"),
     "piece unpublished": _unpublish,
@@ -203,6 +237,9 @@ EDITS = {
     "outcome data": _outcome_data,
     "risk of bias judged again": _risk_judged_again,
     "certainty rated": _certainty_rated,
+    "reference retracted": _retracted,
+    "trial registry checked": _registry_checked,
+    "change-log line added": _change_logged,
 }
 
 
@@ -217,6 +254,20 @@ def test_after_an_edit_commits_every_cached_page_is_what_a_fresh_render_gives(cl
     for url, response in served.items():
         fresh = client.get(url)
         assert (response.status_code, response.content) == (fresh.status_code, fresh.content), (edit, url)
+
+
+def test_a_new_study_reaches_the_pages_of_reviewed_pieces_about_its_condition(client, site):
+    Study.objects.update(created_at=timezone.now() - datetime.timedelta(days=60))  # there before the review
+    article = piece()
+    article.medical_reviewer = Author.objects.get(slug="jacob-teitelbaum")
+    article.last_reviewed = timezone.localdate() - datetime.timedelta(days=30)
+    article.save()
+    before = client.get(ARTICLE)
+    assert hit(client.get(ARTICLE)) and b"New research on this topic" not in before.content
+    study = Study.objects.create(title="A newer trial", slug="a-newer-trial", design=Study.Design.RANDOMISED)
+    study.conditions.add(Condition.objects.get(slug="fibromyalgia"))
+    after = client.get(ARTICLE)
+    assert not hit(after) and b"New research on this topic has appeared" in after.content
 
 
 def test_an_edit_drops_only_the_pages_that_show_it(client, site, make_article):

@@ -1,0 +1,61 @@
+"""In Chromium: an editor finds a new study on the desk, adds it to the library with one click and cites it
+in a piece; readers see it in the piece's references. Screenshots: desktop-desk.png, desktop-desk-added.png."""
+
+import re
+
+import pytest
+import respx
+
+from articles.models import Article
+from references.living import checks
+from references.living.models import Finding, SavedSearch
+from references.models import Reference
+
+from .browsing import AXE, axe_violations, open_page, shoot, sign_in_as_editor
+from .test_living_evidence import EUTILS, recorded
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_editor_triages_a_new_study_from_the_desk_into_the_library_and_cites_it(
+    browser, live_server, transactional_db, make_article, settings
+):
+    from playwright.sync_api import expect
+
+    settings.NCBI_REQUESTS_PER_SECOND = 1000
+    search = SavedSearch.objects.create(name="LDN and fibromyalgia", query="naltrexone[tiab] AND fibromyalgia")
+    with respx.mock() as mock:
+        mock.get(f"{EUTILS}/esearch.fcgi").respond(json=recorded("esearch.json"))
+        mock.get(f"{EUTILS}/esummary.fcgi").respond(json=recorded("esummary.json"))
+        checks.run_search(search)
+    piece = make_article(title="LDN and pain", slug="ldn-and-pain", body="## Findings\n\nPain fell.")
+    page = sign_in_as_editor(browser, f"{live_server.url}/admin/", bypass_csp=bool(AXE.exists()))
+
+    desk = page.locator("#desk")
+    expect(desk.get_by_role("heading", name=re.compile("Triage queue"))).to_contain_text("1 to look at")
+    # PubMed marks up the title (<i>in silico</i>): the site keeps its plain text.
+    expect(desk).to_contain_text(
+        "A test record: low-dose naltrexone for fibromyalgia pain, a randomised trial in silico"
+    )
+    shoot(page, "desktop", "desk")
+    if AXE.exists():
+        assert axe_violations(page, within="#desk") == []
+    desk.get_by_role("button", name="Add to library").click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".messagelist")).to_contain_text("Added to the library as [@doe2026]")
+    shoot(page, "desktop", "desk-added")
+    reference = Reference.objects.get(pmid="39000001")
+    assert page.url.endswith(f"/admin/references/reference/{reference.pk}/change/")
+    assert Finding.objects.get().status == Finding.Status.ACCEPTED
+
+    page.goto(f"{live_server.url}/admin/articles/article/{piece.pk}/change/")
+    body = page.locator("#id_body")
+    body.fill(body.input_value() + " A newer trial agrees [@doe2026].")
+    page.get_by_role("button", name="Save and continue editing").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert list(Article.objects.get(pk=piece.pk).references.values_list("key", flat=True)) == ["doe2026"]
+
+    reader = open_page(browser, "desktop")
+    reader.goto(live_server.url + piece.get_absolute_url())
+    expect(reader.locator("#ref-1")).to_contain_text("Doe J, Roe R")
+    assert page.problems == [] and reader.problems == []
