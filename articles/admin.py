@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from reversion_compare.admin import CompareVersionAdmin
 from reversion_compare.helpers import html_diff
 from taggit.admin import TagAdmin as TaggitTagAdmin
@@ -19,6 +21,7 @@ from references.widgets import NamedAutocompleteMixin
 
 from . import workflow
 from .models import Article, Author, Byline, ChangeNote, Citation, Series, TaggedArticle
+from .review import new_evidence
 
 
 class ArticleAdminForm(GuardedModelForm):
@@ -164,7 +167,16 @@ class ArticleAdmin(RuleCheckedAdminMixin, NamedAutocompleteMixin, CompareVersion
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
         (
             "Medical review",
-            {"fields": ["approve_review", "review_note", "medical_reviewer", "last_reviewed", "next_review_due"]},
+            {
+                "fields": [
+                    "approve_review",
+                    "review_note",
+                    "medical_reviewer",
+                    "last_reviewed",
+                    "next_review_due",
+                    "new_evidence_since_review",
+                ]
+            },
         ),
     ]
     save_on_top = True
@@ -206,10 +218,24 @@ class ArticleAdmin(RuleCheckedAdminMixin, NamedAutocompleteMixin, CompareVersion
         return workflow.is_editor(request.user)
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["created_at", "updated_at"]
+        readonly = ["created_at", "updated_at", "new_evidence_since_review"]
         if not workflow.is_editor(request.user):
             readonly += workflow.EDITOR_FIELDS
         return readonly
+
+    @admin.display(description="new evidence since review")
+    def new_evidence_since_review(self, article):
+        """What has reached the piece's subject since its last review (articles.review), for the reviewer."""
+        if article.pk is None or article.last_reviewed is None:
+            return "—"
+        items = new_evidence(article)
+        if not items:
+            return "None"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}{}",
+            ((item.text, f" ({item.date:%-d %b %Y})" if item.date else "") for item in items),
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

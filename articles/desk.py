@@ -13,9 +13,10 @@ from ldnsite.background.models import Schedule
 from ldnsite.background.schedule import scheduled
 from references.models import Finding, Reference, SavedSearch, TrialRecord
 
+from . import workflow
 from .models import Article
 from .newsletter.models import Issue
-from .review import with_new_evidence
+from .review import flagged, flagged_kinds
 
 SHOWN = 10  # rows per section; each links to its full list
 FAILED_WITHIN = datetime.timedelta(days=7)
@@ -40,24 +41,22 @@ def desk_for(user):
             "may_add": _may(user, "references.add_reference"),
         }
     if _may(user, "articles.view_article"):
+        # Only the pieces this account may open (the article admin's own rule, articles.workflow).
+        pieces = Article.objects.filter(workflow.visible_to(user))
         soon = today + datetime.timedelta(days=settings.REVIEW_DUE_SOON_DAYS)
         due = (
-            Article.objects.exclude(status=Article.Status.ARCHIVED)
+            pieces.exclude(status=Article.Status.ARCHIVED)
             .filter(Q(next_review_due__lte=soon) | Q(last_reviewed=None, status=Article.Status.PUBLISHED))
             .select_related("medical_reviewer")
             .order_by(F("next_review_due").asc(nulls_first=True), "title")
         )
         desk["due"] = {"count": due.count(), "shown": list(due[:SHOWN]), "soon_days": settings.REVIEW_DUE_SOON_DAYS}
-        evidence = with_new_evidence(
-            Article.objects.exclude(status=Article.Status.ARCHIVED)
-            .exclude(last_reviewed=None)
-            .only("title", "slug", "status", "last_reviewed", "next_review_due")
-        )
-        desk["new_evidence"] = evidence
+        evidence = flagged(pieces.exclude(status=Article.Status.ARCHIVED)).filter(new_evidence=True)
+        desk["new_evidence"] = [
+            (piece, flagged_kinds(piece)) for piece in evidence.only("title", "last_reviewed").order_by("title")
+        ]
         desk["scheduled"] = list(
-            Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now).order_by("published_at")[
-                :SHOWN
-            ]
+            pieces.filter(status=Article.Status.PUBLISHED, published_at__gt=now).order_by("published_at")[:SHOWN]
         )
     if _may(user, "references.view_reference"):
         desk["retracted"] = list(
@@ -68,7 +67,7 @@ def desk_for(user):
         )
     if _may(user, "newsletter.view_issue"):
         desk["newsletters"] = list(Issue.objects.filter(status=Issue.Status.SCHEDULED).order_by("send_at")[:SHOWN])
-    if user.is_superuser or _may(user, "django_tasks_db.view_dbtaskresult"):
+    if _may(user, "django_tasks_database.view_dbtaskresult"):
         desk["failed_tasks"] = list(
             DBTaskResult.objects.filter(status=TaskResultStatus.FAILED, finished_at__gte=now - FAILED_WITHIN).order_by(
                 "-finished_at"

@@ -7,12 +7,15 @@ posting results on its registry after it, and a reference the piece cites retrac
 """
 
 import datetime
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Case, CharField, Exists, OuterRef, Q, When
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -22,86 +25,85 @@ from references.models import Reference, Study, TrialRecord
 from .models import Article, Author
 from .newsletter.emails import absolute, as_text
 
+KINDS = {"study": "a new study", "results": "trial results posted", "retraction": "a cited work retracted"}
+
+
+def rules(piece, reviewed):
+    """The one statement of what counts as new evidence for a piece (``piece``: its id, or an OuterRef to
+    it) reviewed on ``reviewed`` (a date, or an OuterRef to ``last_reviewed``): a queryset per kind of
+    the rows that are new. Registry dates are compared as the registry writes them (ISO, "2026-11" or
+    "2026-11-20"); a record with results but no date of their posting counts as new."""
+    # The subject is a subquery inside each rule's query: an OuterRef to the piece reaches one level further.
+    outer_piece = OuterRef(piece) if isinstance(piece, OuterRef) else piece
+    subject = Study.conditions.through.objects.filter(
+        study__reports__reference__citations__article=outer_piece
+    ).values("condition_id")
+    return {
+        "study": Study.objects.filter(conditions__in=subject, created_at__date__gt=reviewed).distinct(),
+        "results": TrialRecord.objects.filter(study__conditions__in=subject)
+        .exclude(results_posted="")
+        .filter(results_posted__gt=Cast(reviewed, CharField()))
+        .distinct(),
+        "retraction": Reference.objects.filter(citations__article=piece)
+        .exclude(retraction_notice="")
+        .filter(Q(retracted_on=None) | Q(retracted_on__gt=reviewed))
+        .distinct(),
+    }
+
+
+def flagged(pieces):
+    """``pieces`` with ``new_<kind>`` booleans for each kind of new evidence since their review (in the
+    same query), and ``new_evidence``: whether any is true. A piece never reviewed has none."""
+    flags = {f"new_{kind}": Exists(rows) for kind, rows in rules(OuterRef("pk"), OuterRef("last_reviewed")).items()}
+    return pieces.annotate(**flags).annotate(
+        new_evidence=Case(
+            When(
+                Q(last_reviewed__isnull=False) & reduce(operator.or_, (Q(**{name: True}) for name in flags)), then=True
+            ),
+            default=False,
+            output_field=BooleanField(),
+        )
+    )
+
+
+def flagged_kinds(piece):
+    """What kinds of new evidence a ``flagged`` piece has, in words."""
+    return [words for kind, words in KINDS.items() if getattr(piece, f"new_{kind}", False)]
+
 
 @dataclass(frozen=True)
 class NewEvidence:
-    kind: str  # "study", "results", "retraction"
+    kind: str  # a key of KINDS
     date: datetime.date | None
     text: str  # for editors
     url: str = ""
 
 
-def _conditions_of(piece_ids):
-    """{piece id: {condition id, …}} through the studies its cited references report."""
-    links = Study.conditions.through.objects.filter(
-        study__reports__reference__citations__article__in=piece_ids
-    ).values_list("study__reports__reference__citations__article", "condition_id")
-    conditions = {}
-    for piece_id, condition_id in links.distinct():
-        conditions.setdefault(piece_id, set()).add(condition_id)
-    return conditions
-
-
-def new_evidence(pieces):
-    """{piece id: [NewEvidence, …]} for pieces with a review on record and new evidence since it (four queries)."""
-    reviewed = {piece.pk: piece.last_reviewed for piece in pieces if piece.last_reviewed}
-    if not reviewed:
-        return {}
-    since = min(reviewed.values())
-    start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
-    conditions = _conditions_of(list(reviewed))
-    all_conditions = set().union(*conditions.values()) if conditions else set()
-    found = {pk: [] for pk in reviewed}
-
-    studies = {}  # study -> (its conditions, the date it was added)
-    for study in Study.objects.filter(conditions__in=all_conditions, created_at__gte=start).distinct():
-        studies[study.pk] = study
-    study_conditions = {}
-    for study_id, condition_id in Study.conditions.through.objects.filter(study__in=list(studies)).values_list(
-        "study_id", "condition_id"
-    ):
-        study_conditions.setdefault(study_id, set()).add(condition_id)
-    results = (
-        TrialRecord.objects.filter(study__conditions__in=all_conditions)
-        .exclude(results_posted="")
-        .select_related("study")
-        .distinct()
-    )
-    for pk, last in reviewed.items():
-        mine = conditions.get(pk, set())
-        for study in studies.values():
-            if study_conditions.get(study.pk, set()) & mine and timezone.localdate(study.created_at) > last:
-                found[pk].append(
-                    NewEvidence(
-                        "study",
-                        timezone.localdate(study.created_at),
-                        f"New study: {study.title}",
-                        study.get_absolute_url(),
-                    )
-                )
-    for record in results:
-        posted = _registry_date(record.results_posted)
-        record_conditions = set(record.study.conditions.values_list("pk", flat=True))
-        for pk, last in reviewed.items():
-            if record_conditions & conditions.get(pk, set()) and (posted is None or posted > last):
-                found[pk].append(
-                    NewEvidence(
-                        "results",
-                        posted,
-                        f"Results posted for {record.study.title} ({record.nct_id})",
-                        record.study.get_absolute_url(),
-                    )
-                )
-    cited = Reference.objects.filter(citations__article__in=list(reviewed)).exclude(retraction_notice="")
-    for reference in cited.values("key", "title", "retracted_on", "citations__article"):
-        last = reviewed[reference["citations__article"]]
-        if reference["retracted_on"] is None or reference["retracted_on"] > last:
-            found[reference["citations__article"]].append(
-                NewEvidence(
-                    "retraction", reference["retracted_on"], f"Retracted: {reference['key']}, {reference['title']}"
-                )
-            )
-    return {pk: sorted(items, key=lambda item: item.date or datetime.date.max) for pk, items in found.items() if items}
+def new_evidence(piece):
+    """[NewEvidence, …] of the piece since its review, with what each is (three queries; none if never reviewed)."""
+    if piece.last_reviewed is None:
+        return []
+    found = rules(piece.pk, piece.last_reviewed)
+    items = [
+        NewEvidence(
+            "study", timezone.localdate(study.created_at), f"New study: {study.title}", study.get_absolute_url()
+        )
+        for study in found["study"]
+    ]
+    items += [
+        NewEvidence(
+            "results",
+            _registry_date(record.results_posted),
+            f"Results posted for {record.study.title} ({record.nct_id})",
+            record.study.get_absolute_url(),
+        )
+        for record in found["results"].select_related("study")
+    ]
+    items += [
+        NewEvidence("retraction", reference.retracted_on, f"Retracted: {reference.key}, {reference.title}")
+        for reference in found["retraction"]
+    ]
+    return sorted(items, key=lambda item: item.date or datetime.date.max)
 
 
 def _registry_date(value):
@@ -109,19 +111,6 @@ def _registry_date(value):
         return datetime.date.fromisoformat(value if value.count("-") == 2 else f"{value}-01")
     except ValueError:
         return None
-
-
-def with_new_evidence(pieces=None):
-    """(piece, [NewEvidence, …]) for each piece (public and not) with new evidence since its review."""
-    pieces = list(
-        pieces
-        if pieces is not None
-        else Article.objects.exclude(last_reviewed=None).only(
-            "title", "slug", "status", "last_reviewed", "next_review_due", "medical_reviewer"
-        )
-    )
-    found = new_evidence(pieces)
-    return [(piece, found[piece.pk]) for piece in pieces if piece.pk in found]
 
 
 def digest_for(reviewer, today=None):
@@ -135,7 +124,11 @@ def digest_for(reviewer, today=None):
         .order_by("next_review_due", "title")
     )
     due = [piece for piece in pieces if piece.next_review_due and piece.next_review_due <= soon]
-    evidence = with_new_evidence(pieces)
+    evidence = [
+        (piece, new_evidence(piece))
+        for piece in flagged(Article.objects.filter(pk__in=[p.pk for p in pieces]))
+        if piece.new_evidence
+    ]
     if not due and not evidence:
         return None
     return {"reviewer": reviewer, "due": due, "evidence": evidence, "today": today}

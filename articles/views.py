@@ -16,7 +16,7 @@ from references.models import Condition, Reference, Study
 from . import workflow
 from .forms import ArticleFilterForm, SearchForm
 from .models import Article, Author, Series, published_tags
-from .review import new_evidence
+from .review import flagged
 from .search.query import MAX_QUERY_LENGTH, ranked
 from .search.results import hits
 from .structured_data import article_ld
@@ -103,8 +103,9 @@ class ArticleDetailView(DetailView):
         if self.request.user.is_staff:
             # Drafts, pieces in review and scheduled ones too, for those who may see them.
             visible = Article.objects.filter(workflow.visible_to(self.request.user))
-            return (visible | Article.objects.published()).with_page()
-        return Article.objects.published().with_page()
+            return flagged((visible | Article.objects.published()).with_page())
+        # With whether new evidence has reached its subject since its review, in the same query.
+        return flagged(Article.objects.published().with_page())
 
     def get_context_data(self, **kwargs):
         article = self.object
@@ -115,7 +116,6 @@ class ArticleDetailView(DetailView):
             # Ask the one public rule whether this is a piece readers cannot see yet.
             preview=self.request.user.is_staff and not Article.objects.published().filter(pk=article.pk).exists(),
             series=article.series_neighbours(),
-            new_evidence=new_evidence([article]).get(article.pk, []),
             **kwargs,
         )
 

@@ -32,7 +32,8 @@ def _any_case(text):
 # out of the DOI: a link's are undone before the check.
 DOI_PATTERN = (
     rf"^\s*(?:(?:{_any_case('http')}[Ss]?://(?:{_any_case('dx.')})?{_any_case('doi.org/')}"
-    rf"|{_any_case('doi:')}\s*|{_any_case('info:doi/')})?10\.[0-9]{{4,9}}/[^\s%]+\s*)?$"
+    # Python's \s (what the DOI check uses) also counts U+001C-U+001F and U+0085 as spaces; JSON Schema's does not.
+    rf"|{_any_case('doi:')}\s*|{_any_case('info:doi/')})?10\.[0-9]{{4,9}}/[^\s%\x1c-\x1f\x85]+\s*)?$"
 )
 PMID_PATTERN = (
     rf"^\s*(?:(?:{_any_case('http')}[Ss]?://(?:{_any_case('www.')})?"

@@ -17,7 +17,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from articles.models import Article, ChangeNote, review_due_after
-from articles.review import new_evidence
+from articles.review import flagged, flagged_kinds, new_evidence
 from ldnsite.background import schedule
 from ldnsite.background.models import Schedule
 from references.living import checks
@@ -333,7 +333,7 @@ def test_next_review_due_is_a_year_on_staggered_and_moves_with_a_new_review(make
 
 
 def test_a_piece_with_new_evidence_since_its_review_says_so_calmly(
-    make_article, make_author, make_study, make_condition, client
+    make_article, make_author, make_study, make_condition, client, admin_client
 ):
     condition = make_condition(name="Fibromyalgia")
     old = make_study(conditions=[condition])
@@ -341,13 +341,18 @@ def test_a_piece_with_new_evidence_since_its_review_says_so_calmly(
     reviewed = TODAY - datetime.timedelta(days=30)
     piece = make_article(references=[reference], medical_reviewer=make_author(), last_reviewed=reviewed)
     old.__class__.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=60))
-    assert new_evidence([piece]) == {}
+    assert new_evidence(piece) == []
+    assert not flagged(Article.objects.filter(pk=piece.pk)).get().new_evidence
     newer = make_study(conditions=[condition], title="A newer trial")
-    found = new_evidence([piece])[piece.pk]
+    found = new_evidence(piece)
     assert [item.text for item in found] == ["New study: A newer trial"]
+    flags = flagged(Article.objects.filter(pk=piece.pk)).get()
+    assert flags.new_evidence and flagged_kinds(flags) == ["a new study"]
     html = client.get(piece.get_absolute_url()).content.decode()
     assert "New research on this topic has appeared since this piece was last reviewed" in html
-    assert newer.title not in html  # readers get the calm sentence; the editors' desk gets the details
+    assert newer.title not in html  # readers get the calm sentence; the piece's admin page gets the details
+    change = admin_client.get(f"/admin/articles/article/{piece.pk}/change/").content.decode()
+    assert f"New study: A newer trial ({TODAY:%-d %b %Y})" in change
 
 
 def test_the_public_change_log_drives_date_modified(make_article, client):
@@ -402,7 +407,7 @@ def test_the_desk_shows_an_editor_what_needs_them_and_one_click_adds_a_record(
     assert "A test record: low-dose naltrexone" in html and "Add to library" in html
     assert "Retracted references still cited" in html and "cited2020" in html
     assert "Due for review within 30 days: 1" in html and "A piece citing it" in html
-    assert "New evidence since review" in html and "Retracted: cited2020" in html
+    assert "New evidence since review" in html and "a cited work retracted" in html
     assert "Saved search" in html and "PubMed did not answer within 5 seconds." in html
     finding = Finding.objects.get(kind=Finding.Kind.NEW_STUDY)
     response = editor.post(f"/admin/references/finding/{finding.pk}/accept/")
@@ -495,3 +500,67 @@ def test_nothing_a_registry_sends_is_trusted_as_markup(cited, trial, client, peo
     for html in pages:
         assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
+
+
+def test_the_desk_lists_only_the_pieces_an_account_may_open_and_when_each_check_runs(people, make_article, settings):
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    amy, otto = people["author"][0], people["other_author"][0]
+    due = TODAY - datetime.timedelta(days=1)
+    for owner, title in ((amy, "Draft by Amy"), (otto, "Draft by Otto")):
+        piece = make_article(title=title, status=Article.Status.DRAFT, created_by=owner)
+        Article.objects.filter(pk=piece.pk).update(
+            last_reviewed=TODAY - datetime.timedelta(days=400), next_review_due=due
+        )
+    html = people["author"][1].get("/admin/").content.decode()
+    assert "Draft by Amy" in html and "Draft by Otto" not in html
+    html = people["editor"][1].get("/admin/").content.decode()
+    assert "Draft by Amy" in html and "Draft by Otto" in html
+
+    settings.TASK_SCHEDULE = {"references.living.tasks.check_retractions": datetime.timedelta(hours=168)}
+    schedule.enqueue_due()
+    result = DBTaskResult.objects.get()
+    DBTaskResult.objects.filter(pk=result.pk).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        traceback="ReferenceLookupError: Crossref did not answer within 5 seconds.",
+    )
+    admin = people["editor"][1]
+    admin.force_login(type(amy).objects.create_superuser("root", "root@example.org", "pw"))
+    html = admin.get("/admin/").content.decode()
+    assert "Scheduled checks" in html and "Check retractions" in html and "168 h" in html
+    assert "Background work that failed" in html and "Crossref did not answer within 5 seconds." in html
+
+
+def test_the_desk_costs_the_same_few_queries_however_much_is_waiting(people, make_article, make_study, make_condition):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    condition = make_condition(name="Fibromyalgia")
+
+    def add(count, start):
+        for n in range(start, start + count):
+            study = make_study(conditions=[condition])
+            TrialRecord.objects.create(
+                study=study, nct_id=f"NCT{n:08d}", results_posted="2026-11-01", checked_at=timezone.now()
+            )
+            reference = study.reports.get().reference
+            Reference.objects.filter(pk=reference.pk).update(retraction_notice=f"10.5555/n{n}")
+            make_article(
+                references=[reference], last_reviewed=TODAY - datetime.timedelta(days=400), medical_reviewer=None
+            )
+            Finding.objects.create(key=f"pubmed:{n}", kind=Finding.Kind.NEW_STUDY, title=f"Record {n}", pmid=str(n))
+            Finding.objects.create(key=f"trial:{n}", kind=Finding.Kind.TRIAL, title=f"Trial {n}", study=study)
+
+    editor = people["editor"][1]
+    counts = []
+    for count, start in ((2, 0), (20, 2)):
+        add(count, start)
+        editor.get("/admin/")
+        with CaptureQueriesContext(connection) as queries:
+            html = editor.get("/admin/").content.decode()
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 30, counts
+    assert html.count('class="desk__item"') == 10  # the newest ten; the queue's page has the rest
+    assert "Triage queue</a>: 44 to look at" in html

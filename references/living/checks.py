@@ -158,7 +158,7 @@ def check_updates(references=None):
     """Ask Crossref for notices about every reference with a DOI (or these); record new ones on the
     reference (saved with a version saying so) and put each in the triage queue."""
     references = Reference.objects.exclude(doi=None) if references is None else references
-    references = {reference.doi: reference for reference in references if reference.doi}
+    references = {reference.doi: reference for reference in references.only("doi", "updates") if reference.doi}
     found = registries.crossref_updates(list(references))
     changes = 0
     for doi, updates in found.items():
