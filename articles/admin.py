@@ -21,7 +21,7 @@ from references.widgets import NamedAutocompleteMixin
 
 from . import workflow
 from .models import Article, Author, Byline, ChangeNote, Citation, Series, TaggedArticle
-from .review import new_evidence
+from .review import flagged, new_evidence
 
 
 class ArticleAdminForm(GuardedModelForm):
@@ -129,6 +129,19 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NewEvidenceFilter(admin.SimpleListFilter):
+    title = "new evidence"
+    parameter_name = "new_evidence"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "New evidence since the last review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=flagged(Article.objects.all()).filter(new_evidence=True).values("pk"))
+        return queryset
+
+
 # Why a fieldset is read-only for authors and reviewers, shown above it.
 READ_ONLY_BECAUSE = {
     "Publication": "Only editors publish, schedule or archive a piece. When it is ready, set its status to "
@@ -153,7 +166,7 @@ class ArticleAdmin(RuleCheckedAdminMixin, NamedAutocompleteMixin, CompareVersion
 
     form = ArticleAdminForm
     list_display = ["title", "status", "published_at", "author_names", "tag_names", "updated_at"]
-    list_filter = ["status", ReviewOverdueFilter, "tags", "authors"]
+    list_filter = ["status", ReviewOverdueFilter, NewEvidenceFilter, "tags", "authors"]
     autocomplete_fields = ["medical_reviewer"]
     autocomplete_placeholders = {"medical_reviewer": "Find the reviewer among the authors"}
     search_fields = ["title", "summary", "body"]

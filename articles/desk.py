@@ -4,7 +4,7 @@ account whose role may see what it lists (the same model permissions the admin's
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Prefetch, Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -59,25 +59,53 @@ def desk_for(user):
             pieces.filter(status=Article.Status.PUBLISHED, published_at__gt=now).order_by("published_at")[:SHOWN]
         )
     if _may(user, "references.view_reference"):
+        # Each retracted work still cited, with every piece citing it that this account may open.
+        citing = Article.objects.filter(workflow.visible_to(user)).only("title").order_by("title")
         desk["retracted"] = list(
             Reference.objects.exclude(retraction_notice="")
             .annotate(pieces=Count("citations", distinct=True))
             .filter(pieces__gt=0)
+            .prefetch_related(Prefetch("articles", queryset=citing, to_attr="citing"))
             .order_by("-retracted_on")
         )
     if _may(user, "newsletter.view_issue"):
         desk["newsletters"] = list(Issue.objects.filter(status=Issue.Status.SCHEDULED).order_by("send_at")[:SHOWN])
     if _may(user, "django_tasks_database.view_dbtaskresult"):
-        desk["failed_tasks"] = list(
-            DBTaskResult.objects.filter(status=TaskResultStatus.FAILED, finished_at__gte=now - FAILED_WITHIN).order_by(
-                "-finished_at"
-            )[:SHOWN]
-        )
+        desk["failed_tasks"] = failing_tasks(now - FAILED_WITHIN)
     if _may(user, "references.view_savedsearch") or _may(user, "references.view_trialrecord"):
         desk["jobs"] = jobs()
         desk["search_errors"] = list(SavedSearch.objects.filter(active=True).exclude(last_error=""))
         desk["trial_errors"] = list(TrialRecord.objects.exclude(error="").select_related("study"))
     return desk
+
+
+def failing_tasks(since):
+    """Each task whose latest run since ``since`` failed (one that failed and then ran well is not listed):
+    its last failure, what it said, and how often it failed since. Three queries."""
+    recent = DBTaskResult.objects.filter(finished_at__gte=since)
+    latest = dict(recent.values("task_path").annotate(last=Max("finished_at")).values_list("task_path", "last"))
+    ended = recent.filter(finished_at__in=set(latest.values()), status=TaskResultStatus.FAILED)
+    failed = [result for result in ended.order_by("-finished_at") if latest.get(result.task_path) == result.finished_at]
+    times = dict(
+        recent.filter(status=TaskResultStatus.FAILED, task_path__in=[result.task_path for result in failed])
+        .values("task_path")
+        .annotate(n=Count("pk"))
+        .values_list("task_path", "n")
+    )
+    return [
+        {
+            "result": result,
+            "error": _last_line(result.traceback) or result.exception_class_path,
+            "times": times.get(result.task_path, 1),
+        }
+        for result in failed[:SHOWN]
+    ]
+
+
+def _last_line(traceback):
+    """What a task's traceback ends with: the exception and its message ("ChecksFailed: PubMed could not…")."""
+    lines = [line for line in (traceback or "").strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
 
 
 def jobs():

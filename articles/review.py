@@ -35,9 +35,9 @@ def rules(piece, reviewed):
     "2026-11-20"); a record with results but no date of their posting counts as new."""
     # The subject is a subquery inside each rule's query: an OuterRef to the piece reaches one level further.
     outer_piece = OuterRef(piece) if isinstance(piece, OuterRef) else piece
-    subject = Study.conditions.through.objects.filter(
-        study__reports__reference__citations__article=outer_piece
-    ).values("condition_id")
+    subject = Study.conditions.through.objects.filter(study__reports__reference__citations__article=outer_piece).values(
+        "condition_id"
+    )
     return {
         "study": Study.objects.filter(conditions__in=subject, created_at__date__gt=reviewed).distinct(),
         "results": TrialRecord.objects.filter(study__conditions__in=subject)

@@ -337,3 +337,18 @@ def test_a_sent_issues_page_reads_the_same_number_of_queries_for_one_piece_or_fi
         page = Client().get(issue.get_absolute_url())
     assert page.content.count(b'class="card__title"') == 5
     assert len(five) == len(one), [query["sql"] for query in five.captured_queries]
+
+
+def test_a_retracted_reference_says_so_in_the_issue_too(issue):
+    from articles.newsletter.emails import render_issue
+    from references.models import Reference
+
+    reference = Reference.objects.get(key="younger2013")
+    reference.updates = [
+        {"type": "retraction", "label": "Retraction", "date": "2026-11-02", "doi": "10.5555/n", "source": "publisher"}
+    ]
+    reference.save()
+    rendered = render_issue(issue)
+    assert "<strong>Retracted on 2 November 2026 — " in rendered.html
+    assert '<a href="https://doi.org/10.5555/n"' in rendered.html
+    assert "Retracted on 2 November 2026" in rendered.text

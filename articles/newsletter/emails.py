@@ -56,7 +56,10 @@ def render_issue(issue):
         references = [
             {
                 "number": number,
-                "html": for_email(citation.reference.ama_html, url),
+                # The same citation every page prints (a retracted work says so, with its notice).
+                "html": for_email(
+                    render_to_string("references/_citation.html", {"reference": citation.reference}).strip(), url
+                ),
                 "url": absolute(citation.reference.get_absolute_url()),
             }
             for number, citation in enumerate(piece.citations.all(), 1)
