@@ -220,6 +220,13 @@ def test_a_registry_that_cannot_answer_is_recorded_and_retried(trial):
         mock.get(f"{CTGOV}/studies/NCT00568555").respond(json={"protocolSection": "not a record"})
         with pytest.raises(checks.ChecksFailed, match="could not be read"):
             checks.check_trials()
+    # A check that failed is no baseline: the first answer is recorded, not reported as a change.
+    with respx.mock() as mock:
+        ctgov(mock, "ctgov-NCT00568555-after.json")
+        assert checks.check_trials() == 0
+    record = TrialRecord.objects.get()
+    assert (record.error, record.failed_at, record.results_posted) == ("", None, "2026-11-20")
+    assert not Finding.objects.exists()
 
 
 def test_a_registered_trial_without_a_report_is_listed_on_its_condition_page(client, make_condition):

@@ -173,7 +173,7 @@ def registry_record(study):
             return "Not checked yet: the weekly registry check will fetch it."
         return "Only ClinicalTrials.gov records (NCT numbers) are checked."
     if record.error:
-        return f"The last check ({record.checked_at:%d %b %Y %H:%M}) failed: {record.error}"
+        return f"The last check ({record.failed_at:%d %b %Y %H:%M}) failed: {record.error}"
     parts = [record.status_text.capitalize()]
     if record.enrolment is not None:
         parts.append(f"{record.enrolment} participants ({record.enrolment_type.lower() or 'enrolment'})")

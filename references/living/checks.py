@@ -100,8 +100,9 @@ def check_trial(study):
     try:
         status = registries.trial_status(nct_id)
     except ReferenceLookupError as error:
+        # What the registry said last stays as it was: the next answer is compared with that.
         TrialRecord.objects.update_or_create(
-            study=study, defaults={"nct_id": nct_id, "checked_at": now, "error": str(error)[:500]}
+            study=study, defaults={"nct_id": nct_id, "failed_at": now, "error": str(error)[:500]}
         )
         raise
     with transaction.atomic():
@@ -119,6 +120,7 @@ def check_trial(study):
             "results_posted": status.results_posted,
             "last_update_posted": status.last_update_posted,
             "checked_at": now,
+            "failed_at": None,
             "error": "",
         }
         record, _ = TrialRecord.objects.update_or_create(study=study, defaults=values)

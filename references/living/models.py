@@ -107,7 +107,8 @@ class TrialRecord(models.Model):
         max_length=10, blank=True, help_text="When results were first posted on the registry, or blank."
     )
     last_update_posted = models.CharField(max_length=10, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True, help_text="When the registry last answered.")
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="When the last check failed, if it did.")
     error = models.CharField(max_length=500, blank=True, help_text="Why the last check failed, if it did.")
 
     STATUS_WORDS = {
