@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db.models.signals import post_migrate
 from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
@@ -131,15 +132,69 @@ def make_study(db, make_condition, make_reference):
     return make
 
 
-@pytest.fixture
-def editorial_groups(db):
-    """The role groups, as their migration makes them (a transactional test's flush removes them)."""
+# What the data migrations make: the roles' groups with their grants (each migration's frozen list, as
+# "app.codename" or, per app, codenames), and the newsletter's list.
+ROLE_GRANTS = [
+    ("articles.migrations.0008_editorial_groups", "GROUPS", None),
+    ("articles.newsletter.migrations.0002_the_newsletter_and_its_editors", "EDITORS", None),
+    ("articles.migrations.0017_series_for_editors", "GRANTS", "articles"),
+    ("references.migrations.0010_outcomes", "GRANTS", "references"),
+    ("references.migrations.0012_living_evidence", "GRANTS", "references"),
+    ("articles.migrations.0018_review_governance", "GRANTS", "articles"),
+]
+
+
+def make_migration_data():
+    """Make again what the data migrations made, in a few queries (each finds what exists and adds what is
+    missing); the permissions themselves exist (Django makes them after migrate and after a flush)."""
     import importlib
 
-    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
 
-    importlib.import_module("articles.migrations.0008_editorial_groups").make_groups(apps, None)
-    importlib.import_module("articles.newsletter.migrations.0002_the_newsletter_and_its_editors").forward(apps, None)
+    from articles.newsletter.models import MailingList
+
+    wanted = {}  # group name -> {(app label, codename), …}
+    for module, name, app_label in ROLE_GRANTS:
+        grants = getattr(importlib.import_module(module), name)
+        if isinstance(grants, list):  # the newsletter's: the Editors'
+            grants = {"Editors": grants}
+        for group, codes in grants.items():
+            wanted.setdefault(group, set()).update(
+                (app_label, code) if app_label else tuple(code.split(".")) for code in codes
+            )
+    Group.objects.bulk_create([Group(name=name) for name in wanted], ignore_conflicts=True)
+    groups = dict(Group.objects.filter(name__in=wanted).values_list("name", "pk"))
+    permissions = {
+        (app_label, codename): pk
+        for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    }
+    Group.permissions.through.objects.bulk_create(
+        [
+            Group.permissions.through(group_id=groups[name], permission_id=permissions[code])
+            for name, codes in wanted.items()
+            for code in codes
+        ],
+        ignore_conflicts=True,
+    )
+    MailingList.main()
+
+
+def _made_again_after_flush(sender, **kwargs):
+    """A transactional test ends by emptying every table, then Django emits post_migrate (as after
+    ``migrate``) to make the permissions again; the migrations' data is made again here, once per flush
+    (the newsletter is the last app), so that the tests after it, in whatever order they run (pytest-xdist
+    hands each worker a share), find the database as migrated."""
+    if sender.label == "newsletter":
+        make_migration_data()
+
+
+post_migrate.connect(_made_again_after_flush, dispatch_uid="tests-migration-data-after-flush")
+
+
+@pytest.fixture
+def editorial_groups(db):
+    """The role groups with every grant their migrations give them."""
+    make_migration_data()
 
 
 @pytest.fixture
