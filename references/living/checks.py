@@ -74,15 +74,21 @@ def run_search(search):
 def run_searches(searches=None):
     """Run each active saved search (or these); a failing one does not stop the others."""
     searches = SavedSearch.objects.filter(active=True) if searches is None else searches
-    new, failed = 0, []
-    for search in searches:
+    return _each(searches, run_search, lambda search: search.name)
+
+
+def _each(items, check, name):
+    """``check`` each item and add up what they found; one that fails does not stop the others, and
+    ChecksFailed then names each failure."""
+    found, failed = 0, []
+    for item in items:
         try:
-            new += run_search(search)
+            found += check(item)
         except ReferenceLookupError as error:
-            failed.append(f"{search.name}: {error}")
+            failed.append(f"{name(item)}: {error}")
     if failed:
         raise ChecksFailed("; ".join(failed))
-    return new
+    return found
 
 
 TRIAL_CHANGES = (
@@ -145,15 +151,7 @@ def check_trial(study):
 def check_trials(studies=None):
     """Check every study with a ClinicalTrials.gov number (or these); a failing one does not stop the others."""
     studies = Study.objects.filter(registry_id__startswith="NCT") if studies is None else studies
-    changes, failed = 0, []
-    for study in studies:
-        try:
-            changes += check_trial(study)
-        except ReferenceLookupError as error:
-            failed.append(f"{study.registry_id}: {error}")
-    if failed:
-        raise ChecksFailed("; ".join(failed))
-    return changes
+    return _each(studies, check_trial, lambda study: study.registry_id)
 
 
 def check_updates(references=None):
