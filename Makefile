@@ -43,14 +43,14 @@ serve: $(VENV)/.installed
 worker: $(VENV)/.installed
 	$(BIN)/python manage.py worker --no-reload
 
-# The suite runs in TEST_WORKERS processes (pytest-xdist), each test file whole in one of them, each
-# process with its own test database; TEST_WORKERS=0 runs it in this one.
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own test database and Redis
+# database; TEST_WORKERS=0 runs it in this one.
 TEST_WORKERS ?= 2
 
 test: $(VENV)/.installed $(TEST_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 # The site under load (see bench/load.py and bench/RESULTS.md): needs wrk (apt-get install wrk) and
 # about 15 minutes. SQLite in a temporary folder, or DATABASE_URL=postgres://…/an_empty_database.

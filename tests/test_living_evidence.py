@@ -278,6 +278,7 @@ def test_a_retraction_is_recorded_once_and_flagged_wherever_the_work_is_cited(ci
         assert flag in client.get(url).content.decode(), url
     page = client.get(reference.get_absolute_url()).content.decode()
     assert "Expression of concern" in page and "recorded by Retraction Watch" in page
+    assert "· <strong>Retracted</strong>" in client.get("/search/", {"q": "naltrexone"}).content.decode()
 
     # In exports, and in the API.
     def export(extension):
@@ -404,7 +405,9 @@ def test_the_desk_shows_an_editor_what_needs_them_and_one_click_adds_a_record(
         checks.check_updates()
     reference, piece = cited
     Article.objects.filter(pk=piece.pk).update(
-        last_reviewed=TODAY - datetime.timedelta(days=400), next_review_due=TODAY - datetime.timedelta(days=35)
+        # Reviewed before the recorded retraction (2 November 2026), and due since.
+        last_reviewed=datetime.date(2025, 10, 1),
+        next_review_due=TODAY - datetime.timedelta(days=35),
     )
     SavedSearch.objects.create(name="Broken", query="x", last_error="PubMed did not answer within 5 seconds.")
     editor = people["editor"][1]

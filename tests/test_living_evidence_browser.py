@@ -59,3 +59,44 @@ def test_an_editor_triages_a_new_study_from_the_desk_into_the_library_and_cites_
     reader.goto(live_server.url + piece.get_absolute_url())
     expect(reader.locator("#ref-1")).to_contain_text("Doe J, Roe R")
     assert page.problems == [] and reader.problems == []
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_a_reader_sees_a_retraction_the_change_log_and_the_review_dates(
+    browser, live_server, transactional_db, make_article, make_reference, make_author, viewport
+):
+    import datetime
+
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from articles.models import ChangeNote
+
+    from .browsing import VIEWPORTS
+
+    today = timezone.localdate()
+    retracted = today - datetime.timedelta(days=30)
+    reference = make_reference(key="retracted2020", doi="10.5555/cited.test.2020", year=2020)
+    reference.updates = [
+        {"type": "retraction", "label": "Retraction", "date": retracted.isoformat(), "doi": "10.5555/n", "source": "x"}
+    ]
+    reference.save()
+    piece = make_article(
+        title="LDN and pain",
+        references=[reference],
+        medical_reviewer=make_author(name="Rita Reviewer"),
+        last_reviewed=today - datetime.timedelta(days=60),  # before the retraction
+    )
+    ChangeNote.objects.create(article=piece, note="Marked the 2020 study as retracted; conclusion unchanged.")
+    page = open_page(browser, viewport, bypass_csp=bool(AXE.exists()))
+    page.goto(live_server.url + piece.get_absolute_url())
+    expect(page.locator("#ref-1 .citation__retracted")).to_contain_text(f"Retracted on {retracted:%-d %B %Y}")
+    expect(page.locator(".article__new-evidence")).to_contain_text("New research on this topic has appeared")
+    expect(page.locator(".article__next-review")).to_contain_text("Next review due by")
+    expect(page.get_by_role("heading", name="What has changed")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORTS[viewport]["width"]
+    shoot(page, viewport, "article-living")
+    if AXE.exists():
+        assert axe_violations(page) == []
+    assert page.problems == []

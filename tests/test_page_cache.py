@@ -6,6 +6,7 @@ dropped when a change commits, not before.
 """
 
 import datetime
+import os
 import threading
 
 import pytest
@@ -31,7 +32,11 @@ from references.models import (
 PIECE = "low-dose-naltrexone-for-fibromyalgia-pain"
 ARTICLE = f"/articles/{PIECE}/"
 DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ldnsite_cache"}}
-REDIS_CACHE = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6"}}
+# A Redis database of its own for each test process (pytest-xdist's gw0, gw1, …): 6, 7, …
+REDIS_DB = 6 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_CACHE = {
+    "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:6379/{REDIS_DB}"}
+}
 
 
 @pytest.fixture(params=["database", "redis"])
