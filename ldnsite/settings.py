@@ -153,6 +153,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The laptop's SQLite is shared by the web server and a worker. A transaction that reads and then
+    # writes fails at once ("database is locked") if another process wrote in between, whatever the
+    # timeout; taking the write lock when it begins makes it wait its turn instead (up to 20 s).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

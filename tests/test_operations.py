@@ -137,3 +137,50 @@ def test_gunicorn_serves_the_site_with_its_config_and_logs_json(tmp_path):
     assert server.returncode == 0  # a graceful stop
     access = [json.loads(line) for line in output.splitlines() if '"gunicorn.access"' in line]
     assert access and access[0]["path"] == "/healthz" and access[0]["status"] == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_writing_to_sqlite_wait_their_turn_instead_of_failing():
+    """The laptop's web server and worker share one SQLite file: a transaction that reads, then writes,
+    while another holds the write lock must wait for it, not fail with "database is locked"."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from references.living.models import SavedSearch
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's locking")
+    read, wrote, errors = threading.Event(), threading.Event(), []
+
+    def reader_then_writer():
+        try:
+            with transaction.atomic():
+                SavedSearch.objects.count()
+                read.set()
+                wrote.wait(1)  # the other transaction has written, or is waiting for this one
+                SavedSearch.objects.create(name="first", query="a")
+        except Exception as error:  # noqa: BLE001 - the failure under test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def writer():
+        try:
+            read.wait(5)
+            with transaction.atomic():
+                SavedSearch.objects.create(name="second", query="b")
+                wrote.set()
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+            wrote.set()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=reader_then_writer), threading.Thread(target=writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert SavedSearch.objects.count() == 2
