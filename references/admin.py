@@ -57,11 +57,20 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
     readonly_fields = ["created_at", "updated_at", "notices_found", "cited_by"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "title", "authors", "opened_revision"]}),
-        ("Retractions and corrections", {"fields": ["notices_found", "cited_by"]}),
         ("Where it appeared", {"fields": ["container", "year", "date", "volume", "issue", "pages"]}),
         ("Identifiers and links", {"fields": ["doi", "pmid", "url"]}),
         (None, {"fields": ["note", "created_at", "updated_at"]}),
     ]
+    NOTICES = ("Retractions and corrections", {"fields": ["notices_found", "cited_by"]})
+
+    def get_fieldsets(self, request, obj=None):
+        """What the retraction check found: near the top when there is a notice, at the foot when not."""
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None:
+            return fieldsets
+        if obj.updates:
+            return [fieldsets[0], self.NOTICES, *fieldsets[1:]]
+        return [*fieldsets, self.NOTICES]
 
     @admin.display(description="notices (Crossref)")
     def notices_found(self, reference):
