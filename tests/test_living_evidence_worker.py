@@ -4,6 +4,7 @@ loopback: a new PubMed record, a trial posting results and a retraction of a cit
 triage queue, and running every check again changes nothing."""
 
 import datetime
+import time
 
 import pytest
 from django.utils import timezone
@@ -41,7 +42,7 @@ def finished(count):
     return done >= count * len(CHECKS)
 
 
-def test_the_checks_run_on_schedule_in_a_worker_and_a_second_run_changes_nothing(
+def test_the_checks_run_on_schedule_in_two_workers_and_a_second_run_changes_nothing(
     make_study, make_reference, make_article
 ):
     SavedSearch.objects.create(name="LDN and fibromyalgia", query="naltrexone[tiab] AND low dose AND fibromyalgia")
@@ -59,7 +60,8 @@ def test_the_checks_run_on_schedule_in_a_worker_and_a_second_run_changes_nothing
             REVIEW_DIGEST_HOURS="0",
             **registries.environment(),
         )
-        worker = start_worker(env)
+        # Two workers, as on two machines: each check is still enqueued once per interval.
+        workers = [start_worker(env), start_worker(env)]
         try:
             wait_for(lambda: finished(1), timeout=120, what="the first run of each check")
             assert Finding.objects.filter(kind=Finding.Kind.NEW_STUDY, pmid="39000001").exists()
@@ -73,8 +75,12 @@ def test_the_checks_run_on_schedule_in_a_worker_and_a_second_run_changes_nothing
             registries.trial = "ctgov-NCT00568555-after.json"
             Schedule.objects.update(next_run_at=timezone.now())
             wait_for(lambda: finished(2), timeout=120, what="the second run of each check")
+            time.sleep(2)  # a few more heartbeats of both workers: nothing more is due
         finally:
-            stop(worker)
+            for worker in workers:
+                stop(worker)
+    for path in CHECKS:
+        assert DBTaskResult.objects.filter(task_path=path).count() == 2, path
     new = sorted(set(Finding.objects.values_list("key", flat=True)) - set(before))
     assert new == ["trial:NCT00568555:results:2026-11-20", "trial:NCT00568555:status:COMPLETED"]
     assert Finding.objects.filter(kind=Finding.Kind.NEW_STUDY).count() == 1  # nothing new from the search
