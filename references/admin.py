@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
@@ -93,16 +93,22 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
 
     @admin.display(description="cited by")
     def cited_by(self, reference):
+        """The published pieces citing it (public, so anyone may see their titles), and how many others do:
+        which drafts exist is for the article admin's rule, on the editors' desk."""
         if reference.pk is None:
             return "—"
-        pieces = reference.articles.order_by("title").only("title")
-        if not pieces:
+        citing = reference.articles.all()
+        published = list(citing.published().order_by("title").only("title", "slug"))
+        others = citing.exclude(pk__in=[piece.pk for piece in published]).count()
+        if not published and not others:
             return "No piece"
-        return format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            ((reverse("admin:articles_article_change", args=[piece.pk]), piece.title) for piece in pieces),
+        listed = format_html_join(
+            "; ", '<a href="{}">{}</a>', ((piece.get_absolute_url(), piece.title) for piece in published)
         )
+        if not others:
+            return listed
+        more = f"{others} piece{'s' if others != 1 else ''} not published"
+        return format_html("{}{}{}", listed, "; " if published else "", more)
 
     @admin.display(description="title", ordering="title")
     def short_title(self, obj):

@@ -592,3 +592,11 @@ def test_the_desk_costs_the_same_few_queries_however_much_is_waiting(people, mak
     assert counts[0] == counts[1] <= 30, counts
     assert html.count('class="desk__item"') == 10  # the newest ten; the queue's page has the rest
     assert "Triage queue</a>: 44 to look at" in html
+
+
+def test_a_references_page_names_only_the_published_pieces_citing_it(people, make_reference, make_article):
+    reference = make_reference(key="cited")
+    make_article(title="Public piece", references=[reference])
+    make_article(title="Secret draft", references=[reference], status=Article.Status.DRAFT)
+    html = people["author"][1].get(f"/admin/references/reference/{reference.pk}/change/").content.decode()
+    assert "Public piece" in html and "1 piece not published" in html and "Secret draft" not in html
