@@ -79,13 +79,14 @@ class ReferenceAdmin(SharedMaterialAdminMixin, CompareVersionAdmin):
             return "None found" if reference.doi else "None (the check needs a DOI)"
         return format_html_join(
             mark_safe("<br>"),
-            '{} {} (<a href="https://doi.org/{}" rel="noopener noreferrer">notice</a>{})',
+            '{} {} (<a href="https://doi.org/{}" rel="noopener noreferrer">notice</a>{}){}',
             (
                 (
                     update["label"] or update["type"],
                     f"on {update['date']}" if update["date"] else "",
                     update["doi"],
                     ", from Retraction Watch" if update["source"] == "retraction-watch" else "",
+                    f" — set aside by an editor: {update['set_aside']}" if update.get("set_aside") else "",
                 )
                 for update in reference.updates
             ),

@@ -47,11 +47,21 @@ def validate_web_address_characters(value):
 RETRACTION_TYPES = {"retraction", "withdrawal", "removal"}
 
 
+def notice_key(update):
+    """What tells one notice of a reference from another: the notice's DOI and what it does."""
+    return (update.get("doi") or "", update.get("type") or "")
+
+
+def standing(updates):
+    """The notices that stand: not set aside by an editor (a notice Crossref links to the wrong work)."""
+    return [update for update in updates or [] if not update.get("set_aside")]
+
+
 def retraction(updates):
-    """(date, notice DOI) of the earliest retraction among a reference's ``updates``, or (None, "")."""
+    """(date, notice DOI) of the earliest standing retraction among a reference's ``updates``, or (None, "")."""
     retractions = sorted(
         (update.get("date") or "9999-12-31", update.get("doi") or "")
-        for update in updates or []
+        for update in standing(updates)
         if update.get("type") in RETRACTION_TYPES
     )
     if not retractions:
@@ -252,10 +262,10 @@ class Reference(models.Model):
 
     @property
     def notices(self):
-        """Its retractions, corrections and expressions of concern, each with ``date`` as a date."""
+        """Its standing retractions, corrections and expressions of concern, each with ``date`` as a date."""
         return [
             {**update, "date": datetime.date.fromisoformat(update["date"]) if update.get("date") else None}
-            for update in self.updates
+            for update in standing(self.updates)
         ]
 
     @property

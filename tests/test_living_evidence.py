@@ -600,3 +600,27 @@ def test_a_references_page_names_only_the_published_pieces_citing_it(people, mak
     make_article(title="Secret draft", references=[reference], status=Article.Status.DRAFT)
     html = people["author"][1].get(f"/admin/references/reference/{reference.pk}/change/").content.decode()
     assert "Public piece" in html and "1 piece not published" in html and "Secret draft" not in html
+
+
+def test_an_editor_sets_aside_a_notice_that_is_not_about_the_work(cited, people, client):
+    reference, piece = cited
+    with respx.mock() as mock:
+        crossref(mock)
+        checks.check_updates()
+    finding = Finding.objects.get(kind=Finding.Kind.RETRACTION)
+    editor = people["editor"][1]
+    response = editor.post(
+        f"/admin/references/finding/{finding.pk}/dismiss/", {"reason": "The notice retracts another paper."}
+    )
+    assert response.status_code == 302
+    reference.refresh_from_db()
+    assert (reference.retracted_on, reference.retraction_notice) == (None, "")
+    assert [update.get("set_aside", "") for update in reference.updates] == ["", "The notice retracts another paper."]
+    assert "Retracted" not in client.get(piece.get_absolute_url()).content.decode()
+    admin_page = editor.get(f"/admin/references/reference/{reference.pk}/change/").content.decode()
+    assert "set aside by an editor: The notice retracts another paper." in admin_page
+    # The next check keeps it aside, and finds nothing new.
+    with respx.mock() as mock:
+        crossref(mock)
+        assert checks.check_updates() == 0
+    assert Reference.objects.get(pk=reference.pk).retracted_on is None

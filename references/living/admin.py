@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from ldnsite.admin_rules import RuleCheckedAdminMixin
 
+from ..models import Reference
 from .models import Finding, SavedSearch, TrialRecord
 from .tasks import run_saved_searches
 from .triage import TriageError, accept, dismiss
@@ -156,12 +157,21 @@ class FindingAdmin(RuleCheckedAdminMixin, admin.ModelAdmin):
         finding, response = self._decided(request, object_id)
         if response:
             return response
+        # Dismissing a notice sets it aside on the reference: the reference admin's rule is asked too.
+        notice = finding.kind in (Finding.Kind.RETRACTION, Finding.Kind.CORRECTION) and finding.reference is not None
+        if notice and (
+            refusal := self.admin_site.get_model_admin(Reference).change_refusal(request, finding.reference)
+        ):
+            raise PermissionDenied(refusal)
         try:
             dismiss(finding, request.user, request.POST.get("reason"))
         except TriageError as error:
             self.message_user(request, str(error), messages.ERROR)
             return redirect("admin:references_finding_change", finding.pk)
-        self.message_user(request, f"Dismissed: {finding.title}. It will not come back.", messages.SUCCESS)
+        said = f"Dismissed: {finding.title}. It will not come back."
+        if finding.kind in (Finding.Kind.RETRACTION, Finding.Kind.CORRECTION):
+            said += " The notice is set aside: the reference no longer shows it."
+        self.message_user(request, said, messages.SUCCESS)
         return redirect("admin:index")
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ..identifiers import normalise_pmid
 from ..lookup import ReferenceLookupError
-from ..models import Reference, Study
+from ..models import Reference, Study, notice_key
 from . import registries
 from .models import Finding, SavedSearch, TrialRecord
 
@@ -154,6 +154,12 @@ def check_trials(studies=None):
     return _each(studies, check_trial, lambda study: study.registry_id)
 
 
+def _unseen(updates, reference):
+    """The notices among ``updates`` the reference does not keep yet (one an editor set aside is kept)."""
+    kept = {notice_key(update) for update in reference.updates}
+    return [update for update in updates if notice_key(update) not in kept]
+
+
 def check_updates(references=None):
     """Ask Crossref for notices about every reference with a DOI (or these); record new ones on the
     reference (saved with a version saying so) and put each in the triage queue."""
@@ -163,12 +169,12 @@ def check_updates(references=None):
     changes = 0
     for doi, updates in found.items():
         reference = references[doi]
-        new = [update for update in updates if update not in reference.updates]
+        new = _unseen(updates, reference)
         if not new:
             continue
         with transaction.atomic(), reversion.create_revision():
             reference = Reference.objects.select_for_update().get(pk=reference.pk)
-            new = [update for update in updates if update not in reference.updates]
+            new = _unseen(updates, reference)
             if not new:
                 continue
             reference.updates = [*reference.updates, *new]

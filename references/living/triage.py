@@ -4,11 +4,13 @@ finding keeps its key, so the jobs never bring it back."""
 
 import datetime
 
+import reversion
 from django.db import transaction
 from django.utils import timezone
 
 from ..formats import ParsedEntry, ReferenceFileError
 from ..importing import LibraryIndex, apply_import, plan_import
+from ..models import Reference, notice_key
 from .models import Finding
 
 
@@ -59,6 +61,9 @@ def _to_library(finding, user):
 
 
 def dismiss(finding, user, reason):
+    """Dismiss ``finding`` with ``reason``. Dismissing a retraction or a correction says the notice is not
+    about this work (Crossref linked it to the wrong DOI): it is set aside on the reference, which then no
+    longer shows it, and a later check does not bring it back."""
     reason = (reason or "").strip()
     if not reason:
         raise TriageError("Say why it is dismissed, so that the next editor knows.")
@@ -66,5 +71,23 @@ def dismiss(finding, user, reason):
         updated = Finding.objects.filter(pk=finding.pk, status=Finding.Status.NEW).update(
             status=Finding.Status.DISMISSED, reason=reason[:500], decided_by=user, decided_at=timezone.now()
         )
-    if not updated:
-        raise TriageError("This was already decided by someone else; reload the page to see how.")
+        if not updated:
+            raise TriageError("This was already decided by someone else; reload the page to see how.")
+        if finding.kind in (Finding.Kind.RETRACTION, Finding.Kind.CORRECTION) and finding.reference_id:
+            _set_aside(finding, user, reason)
+
+
+def _set_aside(finding, user, reason):
+    reference = Reference.objects.select_for_update().get(pk=finding.reference_id)
+    notice = (finding.doi, finding.key.rsplit(":", 1)[-1])
+    updates = [
+        {**update, "set_aside": reason[:500]} if notice_key(update) == notice else update
+        for update in reference.updates
+    ]
+    if updates == reference.updates:
+        return
+    with reversion.create_revision():
+        reversion.set_user(user)
+        reversion.set_comment(f"Set aside the notice {finding.doi}: {reason}")
+        reference.updates = updates
+        reference.save()
