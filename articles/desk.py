@@ -18,7 +18,7 @@ from .models import Article
 from .newsletter.models import Issue
 from .review import flagged, flagged_kinds
 
-SHOWN = 10  # rows per section; each links to its full list
+SHOWN = 10  # rows per section (the triage queue links to its full list)
 FAILED_WITHIN = datetime.timedelta(days=7)
 
 

@@ -8,6 +8,7 @@ A reference's retractions and corrections are on the reference itself (``Referen
 each call with a timeout and a message an editor can read when it fails.
 ``checks``: what each scheduled job does with their answers; running one twice changes nothing more.
 ``tasks``: the jobs as background tasks, scheduled by ``ldnsite.background.schedule``.
-``triage``: accepting or dismissing a finding; ``review``: when each piece is due for review and
-what new evidence touches it.
+``triage``: accepting or dismissing a finding; ``admin``: the queue's doors and the searches' page.
+When each piece is due for review, and what new evidence touches it, is ``articles.review`` (it reads
+pieces, which this package does not know).
 """
