@@ -79,13 +79,27 @@ def desk_for(user):
     return desk
 
 
+def _latest_runs(results):
+    """{task path: its latest finished run} among ``results``. Two queries."""
+    latest = dict(
+        results.filter(finished_at__isnull=False)
+        .values("task_path")
+        .annotate(last=Max("finished_at"))
+        .values_list("task_path", "last")
+    )
+    ended = results.filter(task_path__in=latest, finished_at__in=set(latest.values()))
+    return {result.task_path: result for result in ended if latest[result.task_path] == result.finished_at}
+
+
 def failing_tasks(since):
     """Each task whose latest run since ``since`` failed (one that failed and then ran well is not listed):
     its last failure, what it said, and how often it failed since. Three queries."""
     recent = DBTaskResult.objects.filter(finished_at__gte=since)
-    latest = dict(recent.values("task_path").annotate(last=Max("finished_at")).values_list("task_path", "last"))
-    ended = recent.filter(finished_at__in=set(latest.values()), status=TaskResultStatus.FAILED)
-    failed = [result for result in ended.order_by("-finished_at") if latest.get(result.task_path) == result.finished_at]
+    failed = sorted(
+        (result for result in _latest_runs(recent).values() if result.status == TaskResultStatus.FAILED),
+        key=lambda result: result.finished_at,
+        reverse=True,
+    )
     times = dict(
         recent.filter(status=TaskResultStatus.FAILED, task_path__in=[result.task_path for result in failed])
         .values("task_path")
@@ -112,18 +126,7 @@ def jobs():
     """Each scheduled job: how often, when next, and how its last run ended."""
     paths = scheduled()
     due = dict(Schedule.objects.filter(task_path__in=paths).values_list("task_path", "next_run_at"))
-    latest = dict(
-        DBTaskResult.objects.filter(task_path__in=paths, finished_at__isnull=False)
-        .values("task_path")
-        .annotate(last=Max("finished_at"))
-        .values_list("task_path", "last")
-    )
-    ended = {
-        result.task_path: result
-        for result in DBTaskResult.objects.filter(
-            task_path__in=paths, finished_at__in=[when for when in latest.values() if when]
-        )
-    }
+    ended = _latest_runs(DBTaskResult.objects.filter(task_path__in=paths))
     return [
         {
             "name": path.rsplit(".", 1)[-1].replace("_", " ").capitalize(),

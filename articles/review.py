@@ -118,17 +118,14 @@ def digest_for(reviewer, today=None):
     their pieces with new evidence since their review; None if there is nothing to say."""
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=settings.REVIEW_DUE_SOON_DAYS)
+    # Their pieces, each flagged with whether new evidence has come since its review, in one query.
     pieces = list(
-        Article.objects.filter(medical_reviewer=reviewer, last_reviewed__isnull=False)
+        flagged(Article.objects.filter(medical_reviewer=reviewer, last_reviewed__isnull=False))
         .exclude(status=Article.Status.ARCHIVED)
         .order_by("next_review_due", "title")
     )
     due = [piece for piece in pieces if piece.next_review_due and piece.next_review_due <= soon]
-    evidence = [
-        (piece, new_evidence(piece))
-        for piece in flagged(Article.objects.filter(pk__in=[p.pk for p in pieces]))
-        if piece.new_evidence
-    ]
+    evidence = [(piece, new_evidence(piece)) for piece in pieces if piece.new_evidence]
     if not due and not evidence:
         return None
     return {"reviewer": reviewer, "due": due, "evidence": evidence, "today": today}

@@ -63,7 +63,7 @@ class ParsedEntry:
         return f"entry {self.label!r} (line {self.line})" if self.label else f"the entry on line {self.line}"
 
 
-def _clean_pages(pages):
+def clean_pages(pages):
     """ "663--672" -> "663-672"; MEDLINE's shortened "663-72" -> "663-672"."""
     pages = re.sub(r"\s*(?:--|–|—)\s*", "-", pages or "").strip()
     start, dash, end = pages.partition("-")
@@ -337,7 +337,7 @@ def parse_bibtex(text):
             "date": _date_or_none(raw.get("date", "")),
             "volume": raw.get("volume", ""),
             "issue": raw.get("number", "") or raw.get("issue", ""),
-            "pages": _clean_pages(raw.get("pages", "")),
+            "pages": clean_pages(raw.get("pages", "")),
             "doi": normalise_doi(raw.get("doi", "")),
             "pmid": normalise_pmid(raw.get("pmid", "")),
             "url": raw.get("url", ""),
@@ -492,7 +492,7 @@ def parse_ris(text):
             "date": date,
             "volume": record.get("volume", ""),
             "issue": record.get("number", ""),
-            "pages": _clean_pages(pages),
+            "pages": clean_pages(pages),
             "doi": normalise_doi(record.get("doi", "")),
             "pmid": accession if accession.isdigit() else None,
             "url": url,
@@ -627,7 +627,7 @@ def parse_medline(text):
             "date": date,
             "volume": first("VI"),
             "issue": first("IP"),
-            "pages": _clean_pages(first("PG")),
+            "pages": clean_pages(first("PG")),
             "doi": normalise_doi(doi),
             "pmid": normalise_pmid(pmid) if pmid.isdigit() else None,
             "url": "",

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.html import strip_tags
 
 from .csl import from_csl
+from .formats import clean_pages
 from .identifiers import normalise_doi, normalise_pmid
 
 CROSSREF_URL = "https://api.crossref.org/works/{doi}"
@@ -78,14 +79,6 @@ def ncbi_parameters():
     return parameters
 
 
-def expand_pages(pages):
-    """MEDLINE's shortened page range written out: "663-72" -> "663-672"."""
-    start, dash, end = str(pages or "").partition("-")
-    if dash and start.isdigit() and end.isdigit() and len(end) < len(start):
-        return f"{start}-{start[: len(start) - len(end)]}{end}"
-    return str(pages or "")
-
-
 def csl_from_pubmed(summary, pmid):
     """A CSL item from one of PubMed's document summaries (esummary, JSON)."""
     ids = {item.get("idtype"): item.get("value") for item in summary.get("articleids") or []}
@@ -98,7 +91,7 @@ def csl_from_pubmed(summary, pmid):
         "issued": {"raw": summary.get("pubdate") or summary.get("sortpubdate", "")},
         "volume": summary.get("volume", ""),
         "issue": summary.get("issue", ""),
-        "page": expand_pages(summary.get("pages", "")),
+        "page": clean_pages(summary.get("pages", "")),  # MEDLINE shortens ranges: 663-72
         "DOI": ids.get("doi", ""),
         "PMID": str(pmid),
     }

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -184,12 +185,5 @@ def registry_record(study):
         return "Only ClinicalTrials.gov records (NCT numbers) are checked."
     if record.error:
         return f"The last check ({record.failed_at:%d %b %Y %H:%M}) failed: {record.error}"
-    parts = [record.status_text.capitalize()]
-    if record.enrolment is not None:
-        parts.append(f"{record.enrolment} participants ({record.enrolment_type.lower() or 'enrolment'})")
-    if record.completion_date:
-        parts.append(f"completion {record.completion_date}")
-    parts.append(f"results posted {record.results_posted}" if record.results_posted else "no results posted")
-    parts.append(f"last updated on the registry {record.last_update_posted}" if record.last_update_posted else "")
-    checked = f" (checked {record.checked_at:%d %b %Y %H:%M})" if record.checked_at else ""
-    return "; ".join(part for part in parts if part) + checked
+    # The words readers see on the study's page.
+    return render_to_string("references/_registry_status.html", {"record": record}).strip()
